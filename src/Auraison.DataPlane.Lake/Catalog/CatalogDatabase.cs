@@ -1,0 +1,37 @@
+using System.Data.Common;
+
+namespace Auraison.DataPlane.Lake.Catalog;
+
+/// <summary>
+/// The SQL database that holds the DuckLake catalog tables. Both backends run the same SQL (positional <c>$n</c>
+/// parameters, standard types); subclasses override only what differs between PostgreSQL and DuckDB.
+/// </summary>
+public abstract class CatalogDatabase : IAsyncDisposable
+{
+    /// <summary>A short description for logs and health reports, without secrets.</summary>
+    public abstract string Description { get; }
+
+    public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
+
+    /// <summary>True when a commit lost a race with another writer and may be retried on a fresh snapshot.</summary>
+    public abstract bool IsWriteConflict(Exception exception);
+
+    /// <summary>Serialises catalog creation between processes; inside the creating transaction.</summary>
+    public virtual Task LockForCreationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
+        Task.CompletedTask;
+
+    /// <summary>Makes sure the namespace the catalog tables live in exists.</summary>
+    public virtual Task EnsureNamespaceAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public abstract ValueTask DisposeAsync();
+
+    public static CatalogDatabase Create(LakeSettings settings) => settings.IsEmbeddedCatalog
+        ? new DuckDbCatalogDatabase(settings.ResolvedCatalogFile)
+        : new PostgresCatalogDatabase(settings.CatalogConnectionString!);
+
+    protected static bool MessageSaysConflict(string message) =>
+        message.Contains("primary key", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("unique", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("conflict", StringComparison.OrdinalIgnoreCase)
+        || message.Contains("concurrent", StringComparison.OrdinalIgnoreCase);
+}

@@ -1,0 +1,51 @@
+using Auraison.DataPlane.Lake;
+
+namespace Auraison.DataPlane.Configuration;
+
+/// <summary>The service's settings, section <c>DataPlane</c> (environment: <c>DataPlane__Catalog</c> and so on).</summary>
+public sealed class DataPlaneOptions
+{
+    public const string Section = "DataPlane";
+
+    /// <summary>Local working directory: embedded catalog and vectors, file cache, temporary files.</summary>
+    public string DataDir { get; set; } = "./data";
+
+    /// <summary>Empty: an embedded DuckDB catalog file in DataDir. Otherwise a PostgreSQL connection string.</summary>
+    public string? Catalog { get; set; }
+
+    /// <summary>Empty: <c>DataDir/lake/</c> on local disk. Otherwise <c>s3://bucket/prefix/</c> or a local directory.</summary>
+    public string? DataPath { get; set; }
+
+    /// <summary>Empty: vectors in an embedded DuckDB file. Otherwise a PostgreSQL connection string (pgvector).</summary>
+    public string? Vectors { get; set; }
+
+    public S3Options S3 { get; set; } = new();
+
+    public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
+
+    public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
+
+    public LakeSettings ToLakeSettings() => new()
+    {
+        WorkDirectory = Path.GetFullPath(DataDir),
+        CatalogConnectionString = IsEmbeddedCatalog ? null : Catalog,
+        DataPath = string.IsNullOrWhiteSpace(DataPath) ? null : DataPath,
+        S3 = new S3Settings
+        {
+            ServiceUrl = string.IsNullOrWhiteSpace(S3.ServiceUrl) ? null : S3.ServiceUrl,
+            AccessKey = string.IsNullOrWhiteSpace(S3.AccessKey) ? null : S3.AccessKey,
+            SecretKey = string.IsNullOrWhiteSpace(S3.SecretKey) ? null : S3.SecretKey,
+            Region = S3.Region,
+            ForcePathStyle = S3.ForcePathStyle,
+        },
+    };
+}
+
+public sealed class S3Options
+{
+    public string? ServiceUrl { get; set; }
+    public string? AccessKey { get; set; }
+    public string? SecretKey { get; set; }
+    public string Region { get; set; } = "us-east-1";
+    public bool ForcePathStyle { get; set; } = true;
+}

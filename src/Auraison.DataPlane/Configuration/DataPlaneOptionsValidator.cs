@@ -1,0 +1,53 @@
+using Microsoft.Extensions.Options;
+using Npgsql;
+
+namespace Auraison.DataPlane.Configuration;
+
+/// <summary>Checks the settings at start-up; each failure is one line that names the setting.</summary>
+public sealed class DataPlaneOptionsValidator : IValidateOptions<DataPlaneOptions>
+{
+    public ValidateOptionsResult Validate(string? name, DataPlaneOptions options)
+    {
+        List<string> failures = [];
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+            failures.Add("DataPlane:DataDir must name a local directory.");
+        CheckConnectionString(options.Catalog, "DataPlane:Catalog", failures);
+        CheckConnectionString(options.Vectors, "DataPlane:Vectors", failures);
+        CheckDataPath(options, failures);
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void CheckConnectionString(string? value, string setting, List<string> failures)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return;
+        try
+        {
+            var builder = new NpgsqlConnectionStringBuilder(value);
+            if (string.IsNullOrWhiteSpace(builder.Host))
+                failures.Add($"{setting} is a PostgreSQL connection string without Host=; leave it empty for the embedded default.");
+        }
+        catch (ArgumentException e)
+        {
+            failures.Add($"{setting} is not a PostgreSQL connection string ({e.Message}); leave it empty for the embedded default.");
+        }
+    }
+
+    private static void CheckDataPath(DataPlaneOptions options, List<string> failures)
+    {
+        var path = options.DataPath;
+        if (string.IsNullOrWhiteSpace(path)) return;
+        if (path.StartsWith("s3://", StringComparison.OrdinalIgnoreCase))
+        {
+            if (path.Length <= "s3://".Length || path["s3://".Length..].StartsWith('/'))
+                failures.Add($"DataPlane:DataPath '{path}' names no bucket; use s3://bucket/prefix/.");
+            if (!string.IsNullOrWhiteSpace(options.S3.ServiceUrl) && !Uri.TryCreate(options.S3.ServiceUrl, UriKind.Absolute, out _))
+                failures.Add($"DataPlane:S3:ServiceUrl '{options.S3.ServiceUrl}' is not an absolute URL.");
+            if (string.IsNullOrWhiteSpace(options.S3.AccessKey) != string.IsNullOrWhiteSpace(options.S3.SecretKey))
+                failures.Add("DataPlane:S3:AccessKey and DataPlane:S3:SecretKey must be set together.");
+        }
+        else if (path.Contains("://", StringComparison.Ordinal))
+        {
+            failures.Add($"DataPlane:DataPath '{path}' uses an unsupported scheme; use s3://bucket/prefix/ or a local directory.");
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System.Text.Json;
+using Auraison.DataPlane.Configuration;
+using Auraison.DataPlane.Health;
+using Auraison.DataPlane.Retrieval;
+using Microsoft.Extensions.Options;
+using Serilog;
+
+namespace Auraison.DataPlane.Hosting;
+
+/// <summary>The composition of the service: what it registers and the middleware it runs, in order.</summary>
+public static class DataPlaneHosting
+{
+    public static WebApplicationBuilder AddDataPlane(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSerilog((services, logger) => logger
+            .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
+
+        builder.Services.AddOptions<DataPlaneOptions>()
+            .Bind(builder.Configuration.GetSection(DataPlaneOptions.Section))
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<DataPlaneOptions>, DataPlaneOptionsValidator>();
+
+        builder.Services.ConfigureHttpJsonOptions(json =>
+        {
+            json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+            json.SerializerOptions.DictionaryKeyPolicy = null;
+        });
+        builder.Services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+            context.ProblemDetails.Extensions["trace_id"] = context.HttpContext.TraceIdentifier);
+        builder.Services.AddExceptionHandler<ProblemExceptionHandler>();
+
+        builder.Services.AddEndpointsApiExplorer();
+        builder.Services.AddSwaggerGen(swagger => swagger.SwaggerDoc("v1", new()
+        {
+            Title = "Auraison Data Plane",
+            Version = "v1",
+            Description = "Ingest, query, snapshots, retrieval and policy over a DuckLake lakehouse.",
+        }));
+
+        builder.Services.AddSingleton<LakeAccessor>();
+        builder.Services.AddVectorStore();
+        builder.Services.AddHealthChecks()
+            .AddCheck<LakeHealthCheck>("lake")
+            .AddCheck<VectorStoreHealthCheck>("vectors");
+        return builder;
+    }
+
+    /// <summary>The validation failures of the settings, checked before the host starts.</summary>
+    public static IReadOnlyList<string> InvalidSettings(this WebApplication app)
+    {
+        try
+        {
+            _ = app.Services.GetRequiredService<IOptions<DataPlaneOptions>>().Value;
+            return [];
+        }
+        catch (OptionsValidationException invalid)
+        {
+            return invalid.Failures.ToList();
+        }
+    }
+
+    public static WebApplication UseDataPlane(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseSerilogRequestLogging();
+        app.UseSwagger();
+        app.UseSwaggerUI();
+        return app;
+    }
+}

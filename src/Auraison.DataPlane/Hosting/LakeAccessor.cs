@@ -1,0 +1,40 @@
+using Auraison.DataPlane.Configuration;
+using Auraison.DataPlane.Lake;
+using Microsoft.Extensions.Options;
+
+namespace Auraison.DataPlane.Hosting;
+
+/// <summary>
+/// Opens the lake on first use and keeps it for the process lifetime. A catalog that is down at start-up makes the
+/// service not ready rather than not running; the next request tries again.
+/// </summary>
+public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<LakeAccessor> logger) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private Lakehouse? _lake;
+
+    public async Task<Lakehouse> GetAsync(CancellationToken cancellationToken)
+    {
+        if (_lake is { } open) return open;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (_lake is null)
+            {
+                _lake = await Lakehouse.OpenAsync(options.Value.ToLakeSettings(), cancellationToken);
+                logger.LogInformation("Lake open: catalog {Catalog}, data path {DataPath}", _lake.Catalog.Description, _lake.DataPath);
+            }
+            return _lake;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_lake is not null) await _lake.DisposeAsync();
+        _gate.Dispose();
+    }
+}

@@ -1,0 +1,34 @@
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Auraison.DataPlane.Hosting;
+
+/// <summary>
+/// Turns an unhandled exception into RFC 9457 problem+json: known failures get their status and message, anything
+/// else a generic 500 whose details stay in the log.
+/// </summary>
+public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILogger<ProblemExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            LakeConfigurationException or CatalogVersionException =>
+                (StatusCodes.Status503ServiceUnavailable, "Lake unavailable", exception.Message),
+            OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
+                (499, "Client closed request", "The request was cancelled."),
+            _ => (StatusCodes.Status500InternalServerError, "Internal error", "The server failed; the log has details under this trace id."),
+        };
+        if (status >= 500) logger.LogError(exception, "Request failed with {Status}", status);
+        httpContext.Response.StatusCode = status;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = httpContext,
+            Exception = exception,
+            ProblemDetails = new ProblemDetails { Status = status, Title = title, Detail = detail },
+        });
+    }
+}

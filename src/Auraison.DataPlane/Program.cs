@@ -1,0 +1,19 @@
+using Auraison.DataPlane.Health;
+using Auraison.DataPlane.Hosting;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddDataPlane();
+
+var app = builder.Build();
+if (app.InvalidSettings() is { Count: > 0 } invalid)
+{
+    // One line per bad setting, named, instead of the host's stack trace.
+    foreach (var failure in invalid) Console.Error.WriteLine($"Invalid configuration: {failure}");
+    return 2;
+}
+
+app.UseDataPlane();
+app.MapHealth();
+
+await app.RunAsync();
+return 0;

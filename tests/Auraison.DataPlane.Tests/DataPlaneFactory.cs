@@ -1,0 +1,20 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Auraison.DataPlane.Tests;
+
+/// <summary>The service in-process, configured for one test's private lake; one factory per test.</summary>
+public sealed class DataPlaneFactory(IReadOnlyDictionary<string, string?> configuration) : WebApplicationFactory<Program>
+{
+    public static async Task<(TestLake Lake, DataPlaneFactory Factory)> CreateAsync(LakeMode mode)
+    {
+        var lake = await TestLake.CreateAsync(mode);
+        return (lake, new DataPlaneFactory(lake.HostConfiguration));
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in configuration) builder.UseSetting(key, value);
+    }
+}
