@@ -1,0 +1,185 @@
+using System.Data.Common;
+using System.Globalization;
+using Auraison.DataPlane.Lake.Model;
+
+namespace Auraison.DataPlane.Lake.Catalog;
+
+/// <summary>
+/// Reads what the catalog says is visible at a snapshot: a row is visible at S when
+/// <c>begin_snapshot &lt;= S</c> and (<c>end_snapshot</c> is NULL or <c>S &lt; end_snapshot</c>).
+/// </summary>
+public sealed class CatalogReader(DbConnection connection, DbTransaction? transaction, string dataPath)
+{
+    private const string SnapshotColumns = "snapshot_id, snapshot_time, schema_version, next_catalog_id, next_file_id";
+
+    public static string Visible(string alias = "") =>
+        $"{alias}begin_snapshot <= $1 AND ({alias}end_snapshot IS NULL OR {alias}end_snapshot > $1)";
+
+    public async Task<SnapshotInfo> LatestAsync(CancellationToken cancellationToken) =>
+        (await connection.QueryAsync(transaction,
+            $"SELECT {SnapshotColumns} FROM ducklake_snapshot ORDER BY snapshot_id DESC LIMIT 1", ReadSnapshot, cancellationToken)).Single();
+
+    public async Task<SnapshotInfo> ResolveAsync(SnapshotSelector selector, CancellationToken cancellationToken)
+    {
+        switch (selector)
+        {
+            case SnapshotSelector.SnapshotById byId:
+                return (await connection.QueryAsync(transaction, $"SELECT {SnapshotColumns} FROM ducklake_snapshot WHERE snapshot_id = $1",
+                        ReadSnapshot, cancellationToken, byId.Id)).SingleOrDefault()
+                    ?? throw new SnapshotNotFoundException($"Lake snapshot {byId.Id} does not exist (never committed, or expired).");
+            case SnapshotSelector.SnapshotAsOf asOf:
+                return (await connection.QueryAsync(transaction,
+                        $"SELECT {SnapshotColumns} FROM ducklake_snapshot WHERE snapshot_time <= CAST($1 AS TIMESTAMP WITH TIME ZONE) ORDER BY snapshot_id DESC LIMIT 1",
+                        ReadSnapshot, cancellationToken, Timestamp(asOf.Time))).SingleOrDefault()
+                    ?? throw new SnapshotNotFoundException($"No lake snapshot existed at {asOf.Time:O}.");
+            default:
+                return await LatestAsync(cancellationToken);
+        }
+    }
+
+    public Task<List<SnapshotRecord>> SnapshotsAsync(long fromExclusive, int limit, CancellationToken cancellationToken) =>
+        connection.QueryAsync(transaction,
+            $"""
+             SELECT s.{SnapshotColumns.Replace(", ", ", s.", StringComparison.Ordinal)}, c.changes_made, c.author, c.commit_message
+             FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c ON c.snapshot_id = s.snapshot_id
+             WHERE s.snapshot_id > $1 ORDER BY s.snapshot_id LIMIT $2
+             """,
+            r => new SnapshotRecord(ReadSnapshot(r), r.NullableString(5) ?? "", r.NullableString(6), r.NullableString(7)),
+            cancellationToken, fromExclusive, (long)limit);
+
+    public Task<List<LakeSchema>> SchemasAsync(long snapshot, CancellationToken cancellationToken) =>
+        connection.QueryAsync(transaction,
+            $"SELECT schema_id, schema_uuid, schema_name, path, path_is_relative FROM ducklake_schema WHERE {Visible()} ORDER BY schema_id",
+            r => new LakeSchema(r.GetInt64(0), ReadGuid(r, 1), r.GetString(2),
+                DataPaths.Resolve(dataPath, r.NullableString(3) ?? "", r.NullableBoolean(4) ?? true)),
+            cancellationToken, snapshot);
+
+    /// <summary>Every table visible at the snapshot (or the one with <paramref name="tableId"/>), with columns and partitioning.</summary>
+    public async Task<List<LakeTable>> TablesAsync(long snapshot, CancellationToken cancellationToken, long? tableId = null)
+    {
+        var filter = tableId is null ? "" : " AND t.table_id = $2";
+        object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
+        var rows = await connection.QueryAsync(transaction,
+            $"""
+             SELECT t.table_id, t.table_uuid, t.schema_id, s.schema_name, s.path, s.path_is_relative, t.table_name, t.path, t.path_is_relative
+             FROM ducklake_table t JOIN ducklake_schema s ON s.schema_id = t.schema_id AND {Visible("s.")}
+             WHERE {Visible("t.")}{filter}
+             ORDER BY s.schema_name, t.table_name
+             """,
+            r => (Id: r.GetInt64(0), Uuid: ReadGuid(r, 1), SchemaId: r.GetInt64(2), Schema: r.GetString(3),
+                SchemaDirectory: DataPaths.Resolve(dataPath, r.NullableString(4) ?? "", r.NullableBoolean(5) ?? true),
+                Name: r.GetString(6), Path: r.NullableString(7) ?? "", Relative: r.NullableBoolean(8) ?? true),
+            cancellationToken, args);
+        var columns = await ColumnsAsync(snapshot, tableId, cancellationToken);
+        var partitions = await PartitioningAsync(snapshot, tableId, cancellationToken);
+        return rows.Select(t => new LakeTable(t.Id, t.Uuid, t.SchemaId, t.Schema, t.Name,
+                DataPaths.Resolve(t.SchemaDirectory, t.Path, t.Relative),
+                columns.TryGetValue(t.Id, out var c) ? c : [],
+                partitions.TryGetValue(t.Id, out var p) ? p.PartitionId : null,
+                partitions.TryGetValue(t.Id, out var keys) ? keys.Keys : []))
+            .ToList();
+    }
+
+    public async Task<LakeTable?> TableAsync(long snapshot, long tableId, CancellationToken cancellationToken) =>
+        (await TablesAsync(snapshot, cancellationToken, tableId)).SingleOrDefault();
+
+    /// <summary>Top-level columns per table, nested children attached, in column order.</summary>
+    public async Task<Dictionary<long, IReadOnlyList<LakeColumn>>> ColumnsAsync(long snapshot, long? tableId, CancellationToken cancellationToken)
+    {
+        var filter = tableId is null ? "" : " AND table_id = $2";
+        object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
+        var rows = await connection.QueryAsync(transaction,
+            $"""
+             SELECT table_id, column_id, column_name, column_type, column_order, initial_default, parent_column
+             FROM ducklake_column WHERE {Visible()}{filter} ORDER BY table_id, column_order, column_id
+             """,
+            r => (Table: r.GetInt64(0), Id: r.GetInt64(1), Name: r.GetString(2), Type: r.GetString(3), Order: r.NullableInt64(4) ?? 0,
+                Default: r.NullableString(5), Parent: r.NullableInt64(6)),
+            cancellationToken, args);
+        var result = new Dictionary<long, IReadOnlyList<LakeColumn>>();
+        foreach (var table in rows.GroupBy(r => r.Table))
+        {
+            var children = table.Where(r => r.Parent is not null).ToLookup(r => r.Parent!.Value);
+            LakeColumn Build((long Table, long Id, string Name, string Type, long Order, string? Default, long? Parent) row) =>
+                new(row.Id, row.Name, row.Type, row.Order, row.Default, children[row.Id].Select(Build).ToList());
+            result[table.Key] = table.Where(r => r.Parent is null).Select(Build).ToList();
+        }
+        return result;
+    }
+
+    private async Task<Dictionary<long, (long PartitionId, IReadOnlyList<PartitionKey> Keys)>> PartitioningAsync(
+        long snapshot, long? tableId, CancellationToken cancellationToken)
+    {
+        var filter = tableId is null ? "" : " AND i.table_id = $2";
+        object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
+        var rows = await connection.QueryAsync(transaction,
+            $"""
+             SELECT i.table_id, i.partition_id, c.column_id, c.transform
+             FROM ducklake_partition_info i
+             JOIN ducklake_partition_column c ON c.partition_id = i.partition_id AND c.table_id = i.table_id
+             WHERE {Visible("i.")}{filter} ORDER BY i.table_id, c.partition_key_index
+             """,
+            r => (Table: r.GetInt64(0), Partition: r.GetInt64(1), Column: r.GetInt64(2), Transform: r.GetString(3)),
+            cancellationToken, args);
+        return rows.GroupBy(r => r.Table).ToDictionary(g => g.Key,
+            g => (g.First().Partition, (IReadOnlyList<PartitionKey>)g.Select(r => new PartitionKey(r.Column, ParseTransform(r.Transform))).ToList()));
+    }
+
+    /// <summary>Visible data files of the given tables (all when null), each with its visible delete file.</summary>
+    public async Task<List<DataFileInfo>> DataFilesAsync(long snapshot, IReadOnlyDictionary<long, LakeTable> tables,
+        CancellationToken cancellationToken, long? tableId = null)
+    {
+        var filter = tableId is null ? "" : " AND d.table_id = $2";
+        object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
+        var files = await connection.QueryAsync(transaction,
+            $"""
+             SELECT d.data_file_id, d.table_id, d.begin_snapshot, d.path, d.path_is_relative, d.record_count, d.file_size_bytes,
+                    d.row_id_start, d.partition_id, f.delete_file_id, f.path, f.path_is_relative, f.delete_count
+             FROM ducklake_data_file d
+             LEFT JOIN ducklake_delete_file f ON f.data_file_id = d.data_file_id AND {Visible("f.")}
+             WHERE {Visible("d.")}{filter}
+             ORDER BY d.table_id, d.data_file_id
+             """,
+            r =>
+            {
+                var table = tables.TryGetValue(r.GetInt64(1), out var t) ? t.Directory : dataPath;
+                DeleteFileInfo? deletes = r.IsDBNull(9)
+                    ? null
+                    : new DeleteFileInfo(r.GetInt64(9), DataPaths.Resolve(table, r.GetString(10), r.NullableBoolean(11) ?? true), r.NullableInt64(12) ?? 0);
+                return new DataFileInfo(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2),
+                    DataPaths.Resolve(table, r.GetString(3), r.NullableBoolean(4) ?? true),
+                    r.NullableInt64(5) ?? 0, r.NullableInt64(6) ?? 0, r.NullableInt64(7) ?? 0, r.NullableInt64(8), deletes);
+            },
+            cancellationToken, args);
+        // Files of tables not visible at the snapshot (dropped) are not part of it.
+        return files.Where(f => tables.ContainsKey(f.TableId)).ToList();
+    }
+
+    public static string Timestamp(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff+00", CultureInfo.InvariantCulture);
+
+    public static PartitionTransform ParseTransform(string transform) => transform switch
+    {
+        "identity" => PartitionTransform.Identity,
+        "year" => PartitionTransform.Year,
+        "month" => PartitionTransform.Month,
+        "day" => PartitionTransform.Day,
+        "hour" => PartitionTransform.Hour,
+        _ => throw new NotSupportedException($"Partition transform '{transform}' is not supported by this engine."),
+    };
+
+    private static SnapshotInfo ReadSnapshot(DbDataReader r) => new(
+        r.GetInt64(0), ReadTime(r.GetValue(1)), r.NullableInt64(2) ?? 0, r.NullableInt64(3) ?? 0, r.NullableInt64(4) ?? 0);
+
+    private static DateTimeOffset ReadTime(object value) => value switch
+    {
+        DateTimeOffset offset => offset,
+        DateTime time => new DateTimeOffset(DateTime.SpecifyKind(time, time.Kind == DateTimeKind.Unspecified ? DateTimeKind.Utc : time.Kind)),
+        _ => DateTimeOffset.Parse(Convert.ToString(value, CultureInfo.InvariantCulture)!, CultureInfo.InvariantCulture),
+    };
+
+    private static Guid ReadGuid(DbDataReader reader, int ordinal) => reader.GetValue(ordinal) switch
+    {
+        Guid guid => guid,
+        var other => Guid.Parse(Convert.ToString(other, CultureInfo.InvariantCulture)!),
+    };
+}

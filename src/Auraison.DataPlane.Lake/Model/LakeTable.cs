@@ -1,0 +1,62 @@
+namespace Auraison.DataPlane.Lake.Model;
+
+/// <summary>A column to create: a name and a type whose nested fields become child columns.</summary>
+public sealed record ColumnDefinition(string Name, LakeType Type);
+
+/// <summary>A column as the catalog holds it at some snapshot; nested fields are child columns with their own ids.</summary>
+public sealed record LakeColumn(long Id, string Name, string TypeName, long Order, string? InitialDefault, IReadOnlyList<LakeColumn> Children)
+{
+    public LakeType Type => new(TypeName, Children.Select(c => new LakeField(c.Name, c.Type)).ToList());
+
+    /// <summary>The column and all its descendants, parents first (the order ids are assigned in).</summary>
+    public IEnumerable<LakeColumn> PreOrder() => Children.SelectMany(c => c.PreOrder()).Prepend(this);
+}
+
+/// <summary>How a table's files are split into directories: one key per transformed column.</summary>
+public sealed record PartitionKey(long ColumnId, PartitionTransform Transform);
+
+public enum PartitionTransform
+{
+    Identity,
+    Year,
+    Month,
+    Day,
+    Hour,
+}
+
+/// <summary>A table as visible at one snapshot.</summary>
+public sealed record LakeTable(
+    long Id,
+    Guid Uuid,
+    long SchemaId,
+    string SchemaName,
+    string Name,
+    string Directory,
+    IReadOnlyList<LakeColumn> Columns,
+    long? PartitionId,
+    IReadOnlyList<PartitionKey> Partitioning)
+{
+    public string QualifiedName => $"{SchemaName}.{Name}";
+
+    public LakeColumn? FindColumn(string name) =>
+        Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    public IEnumerable<LakeColumn> AllColumns => Columns.SelectMany(c => c.PreOrder());
+}
+
+/// <summary>A schema as visible at one snapshot.</summary>
+public sealed record LakeSchema(long Id, Guid Uuid, string Name, string Directory);
+
+/// <summary>A data file visible at a snapshot, with the delete file that applies to it then, if any.</summary>
+public sealed record DataFileInfo(
+    long Id,
+    long TableId,
+    long BeginSnapshot,
+    string Path,
+    long RecordCount,
+    long FileSizeBytes,
+    long RowIdStart,
+    long? PartitionId,
+    DeleteFileInfo? Deletes);
+
+public sealed record DeleteFileInfo(long Id, string Path, long DeleteCount);

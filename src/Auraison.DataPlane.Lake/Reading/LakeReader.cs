@@ -1,0 +1,77 @@
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using DuckDB.NET.Data;
+
+namespace Auraison.DataPlane.Lake.Reading;
+
+/// <summary>Resolves a snapshot to its tables and files, and exposes them to a DuckDB connection as views.</summary>
+public sealed class LakeReader(Lakehouse lake)
+{
+    private const int ParallelDownloads = 8;
+
+    public async Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken,
+        Func<LakeTable, bool>? includeTable = null)
+    {
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var catalog = new CatalogReader(connection, null, lake.DataPath);
+        var snapshot = await catalog.ResolveAsync(selector, cancellationToken);
+        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken)).Where(t => includeTable?.Invoke(t) ?? true).ToList();
+        var byId = tables.ToDictionary(t => t.Id);
+        var files = (await catalog.DataFilesAsync(snapshot.Id, byId, cancellationToken)).ToLookup(f => f.TableId);
+
+        var inlined = new InlinedDataReader(connection, null, catalog);
+        var tablesWithInlinedData = (await connection.QueryAsync(null,
+                "SELECT DISTINCT table_id FROM ducklake_inlined_data_tables", r => r.GetInt64(0), cancellationToken)).ToHashSet();
+        var data = new Dictionary<long, TableContent>();
+        foreach (var table in tables)
+        {
+            if (!tablesWithInlinedData.Contains(table.Id))
+            {
+                data[table.Id] = new TableContent(files[table.Id].ToList(), [], new Dictionary<long, List<long>>());
+                continue;
+            }
+            data[table.Id] = new TableContent(files[table.Id].ToList(),
+                await inlined.RowsAsync(table.Id, snapshot.Id, cancellationToken),
+                await inlined.DeletedPositionsAsync(table.Id, snapshot.Id, cancellationToken));
+        }
+        return new SnapshotContent(snapshot, tables, data);
+    }
+
+    /// <summary>
+    /// Creates one view per table (<c>"schema"."table"</c>) in the connection's database. A row filter, when given
+    /// for a table, becomes part of the view: callers cannot reach the rows it excludes through the view.
+    /// </summary>
+    public async Task CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
+        Func<LakeTable, string?>? rowFilter = null)
+    {
+        var localPaths = await LocalizeAsync(content, cancellationToken);
+        foreach (var schema in content.Tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
+            await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
+        foreach (var table in content.Tables)
+        {
+            var scan = TableScanSql.Build(table, content.Data[table.Id], path => localPaths[path]);
+            var filter = rowFilter?.Invoke(table);
+            var body = filter is null ? scan : $"SELECT * FROM ({scan}) AS scan WHERE {filter}";
+            await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
+        }
+    }
+
+    /// <summary>Local copies of every file the snapshot reads (the object store itself when it is a local directory).</summary>
+    public async Task<Dictionary<string, string>> LocalizeAsync(SnapshotContent content, CancellationToken cancellationToken)
+    {
+        var paths = content.Data.Values.SelectMany(d => d.Files)
+            .SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
+            .Distinct(StringComparer.Ordinal).ToList();
+        var local = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
+        await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = ParallelDownloads, CancellationToken = cancellationToken },
+            async (path, token) => local[path] = await lake.Storage.GetLocalPathAsync(path, token));
+        return new Dictionary<string, string>(local, StringComparer.Ordinal);
+    }
+
+    private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}

@@ -1,0 +1,53 @@
+using System.Globalization;
+using Auraison.DataPlane.Lake.Model;
+using static Auraison.DataPlane.Lake.Catalog.SqlText;
+
+namespace Auraison.DataPlane.Lake.Reading;
+
+/// <summary>
+/// The DuckDB SELECT that reads one table at one snapshot: Parquet columns matched by field id (so renamed and added
+/// columns read right in old files), deleted positions dropped, and catalog-inlined rows added.
+/// </summary>
+public static class TableScanSql
+{
+    public static string Build(LakeTable table, TableContent data, Func<string, string> localPath)
+    {
+        var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
+        var schema = FieldIdSchema(table.Columns);
+        List<string> parts = [];
+
+        var plain = data.Files.Where(f => f.Deletes is null && !data.InlinedDeletes.ContainsKey(f.Id)).ToList();
+        if (plain.Count > 0)
+            parts.Add($"SELECT {columns} FROM read_parquet([{string.Join(", ", plain.Select(f => Literal(localPath(f.Path))))}], schema = {schema})");
+
+        foreach (var file in data.Files.Where(f => f.Deletes is not null || data.InlinedDeletes.ContainsKey(f.Id)))
+        {
+            List<string> kept = [];
+            if (file.Deletes is not null)
+                kept.Add($"file_row_number NOT IN (SELECT pos FROM read_parquet({Literal(localPath(file.Deletes.Path))}))");
+            if (data.InlinedDeletes.TryGetValue(file.Id, out var positions))
+                kept.Add($"file_row_number NOT IN ({string.Join(", ", positions.Select(p => p.ToString(CultureInfo.InvariantCulture)))})");
+            parts.Add($"SELECT {columns} FROM read_parquet({Literal(localPath(file.Path))}, schema = {schema}, file_row_number = true) " +
+                      $"WHERE {string.Join(" AND ", kept)}");
+        }
+
+        if (data.InlinedRows.Count > 0)
+        {
+            var rows = data.InlinedRows.Select(row => "(" + string.Join(", ", table.Columns.Select(c =>
+                $"CAST({(row.TryGetValue(c.Id, out var value) ? NullableLiteral(value) : NullableLiteral(c.InitialDefault))} AS {c.Type.ToDuckDb()})")) + ")");
+            parts.Add($"SELECT {columns} FROM (VALUES {string.Join(", ", rows)}) AS inlined({columns})");
+        }
+
+        if (parts.Count == 0)
+            parts.Add("SELECT " + string.Join(", ", table.Columns.Select(c => $"CAST(NULL AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}")) + " WHERE false");
+        return string.Join("\nUNION ALL\n", parts);
+    }
+
+    /// <summary>The <c>schema</c> argument of read_parquet: field id → name, type and the value for files without it.</summary>
+    private static string FieldIdSchema(IReadOnlyList<LakeColumn> columns) =>
+        "MAP {" + string.Join(", ", columns.Select(c =>
+            $"{c.Id.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(c.Name)}, type: {Literal(c.Type.ToDuckDb())}, " +
+            $"default_value: {(c.InitialDefault is null ? "NULL" : $"CAST({Literal(c.InitialDefault)} AS {c.Type.ToDuckDb()})")}}}")) + "}";
+
+    private static string NullableLiteral(string? value) => value is null ? "NULL" : Literal(value);
+}
