@@ -2,7 +2,8 @@
 # Runs the whole test suite, both modes, against real servers it starts on loopback:
 #   PostgreSQL 15 + pgvector (catalog and vectors) and s3rver (S3 data path).
 # Installs what is missing first (scripts/provision.sh), stops what it started on exit.
-# Extra arguments go to `dotnet test`, e.g. scripts/test.sh --filter-class '*CatalogSchemaTests'
+# Extra arguments go to `dotnet test`, e.g.
+#   scripts/test.sh --project tests/Auraison.DataPlane.Lake.Tests -- --filter-class '*CatalogSchemaTests'
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -71,7 +72,9 @@ export DATAPLANE_TEST_S3="http://127.0.0.1:$s3_port"
 
 cd "$repo"
 set +e
-dotnet test --solution Auraison.DataPlane.sln "$@" 2>&1 | tee "$work/dotnet-test.log"
+target=(--solution Auraison.DataPlane.sln)
+[[ " $* " == *" --project "* ]] && target=()
+dotnet test "${target[@]}" "$@" 2>&1 | tee "$work/dotnet-test.log"
 status=${PIPESTATUS[0]}
 set -e
 

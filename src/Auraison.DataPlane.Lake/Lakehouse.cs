@@ -1,18 +1,43 @@
 using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Reading;
 using Auraison.DataPlane.Lake.Storage;
+using Auraison.DataPlane.Lake.Writing;
+using DuckDB.NET.Data;
 
 namespace Auraison.DataPlane.Lake;
 
-/// <summary>An open lake: its catalog database and the object store behind its data_path.</summary>
+/// <summary>
+/// An open lake: its catalog database, the object store behind its data_path, and an in-process DuckDB that
+/// writes Parquet. Commits go through one runner (one snapshot per commit, retried on lost races).
+/// </summary>
 public sealed class Lakehouse : IAsyncDisposable
 {
+    private readonly CommitRunner _commits;
+    private readonly DuckDBConnection _work;
+
     private Lakehouse(LakeSettings settings, CatalogDatabase catalog, IObjectStore storage, string dataPath)
     {
         Settings = settings;
         Catalog = catalog;
         Storage = storage;
         DataPath = dataPath;
+        Reader = new LakeReader(this);
+        _commits = new CommitRunner(catalog, dataPath);
+        StagingDirectory = Path.Combine(settings.WorkDirectory, "staging");
+        Directory.CreateDirectory(StagingDirectory);
+        _work = new DuckDBConnection("Data Source=:memory:");
+        _work.Open();
+        using var command = _work.CreateCommand();
+        // UTC makes timestamptz statistics and time partitions come out as the spec writes them.
+        command.CommandText = $"SET TimeZone = 'UTC'; SET temp_directory = {SqlText.Literal(Path.Combine(settings.WorkDirectory, "spill"))}";
+        command.ExecuteNonQuery();
     }
+
+    public LakeReader Reader { get; }
+
+    /// <summary>Where Parquet files are written before upload.</summary>
+    public string StagingDirectory { get; }
 
     public LakeSettings Settings { get; }
 
@@ -58,8 +83,50 @@ public sealed class Lakehouse : IAsyncDisposable
         await Storage.CheckAsync(cancellationToken);
     }
 
+    /// <summary>A connection to the lake's in-process DuckDB, for preparing rows to append (temp tables, files).</summary>
+    public DuckDBConnection OpenWorkConnection()
+    {
+        var connection = _work.Duplicate();
+        connection.Open();
+        return connection;
+    }
+
+    /// <summary>Runs catalog changes as one commit, i.e. one snapshot.</summary>
+    public Task<Committed<T>> CommitAsync<T>(Func<CatalogCommit, CancellationToken, Task<T>> operation, CancellationToken cancellationToken,
+        CommitOptions? options = null) =>
+        _commits.RunAsync(operation, options ?? CommitOptions.Default, cancellationToken);
+
+    /// <summary>
+    /// Appends the rows of a DuckDB SELECT run on <paramref name="work"/> to the table: Parquet staged and uploaded
+    /// first, then registered in one commit. Returns the new data file ids.
+    /// </summary>
+    public async Task<Committed<IReadOnlyList<long>>> AppendAsync(DuckDBConnection work, LakeTable table, string source,
+        CancellationToken cancellationToken, CommitOptions? options = null)
+    {
+        var staged = await ParquetStager.WriteAsync(work, table, source, StagingDirectory, cancellationToken);
+        try
+        {
+            await UploadAsync(table, staged, cancellationToken);
+            return await CommitAsync((commit, token) => commit.AppendFilesAsync(table, staged, token), cancellationToken, options);
+        }
+        finally
+        {
+            foreach (var file in staged) File.Delete(file.LocalPath);
+        }
+    }
+
+    /// <summary>Uploads staged files to their final place under the table directory, durably, before any commit names them.</summary>
+    public Task UploadAsync(LakeTable table, IReadOnlyList<StagedFile> staged, CancellationToken cancellationToken) =>
+        Parallel.ForEachAsync(staged, cancellationToken, async (file, token) =>
+            await Storage.UploadAsync(file.LocalPath, table.Directory + file.RelativePath, token));
+
+    /// <summary>What is visible at a snapshot (tables, files, inlined rows).</summary>
+    public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, Func<LakeTable, bool>? includeTable = null) =>
+        Reader.ReadAsync(selector, cancellationToken, includeTable);
+
     public async ValueTask DisposeAsync()
     {
+        await _work.DisposeAsync();
         await Catalog.DisposeAsync();
         (Storage as IDisposable)?.Dispose();
     }

@@ -1,0 +1,84 @@
+using System.Data.Common;
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+
+namespace Auraison.DataPlane.Lake.Writing;
+
+/// <summary>
+/// One attempt at a commit: a catalog transaction on top of the newest snapshot, with id allocators that start
+/// from that snapshot's counters. Operations read the state they depend on through <see cref="Reader"/> inside
+/// the transaction, write their rows and record their <c>changes_made</c> entries; the runner adds the snapshot.
+/// </summary>
+public sealed class CatalogCommit
+{
+    private readonly List<SnapshotChange> _changes = [];
+    private readonly HashSet<long> _tablesWithNewSchema = [];
+    private readonly HashSet<long> _createdTables = [];
+
+    internal CatalogCommit(DbConnection connection, DbTransaction transaction, SnapshotInfo baseSnapshot, string dataPath)
+    {
+        Connection = connection;
+        Transaction = transaction;
+        Base = baseSnapshot;
+        DataPath = dataPath;
+        Reader = new CatalogReader(connection, transaction, dataPath);
+        NextCatalogId = baseSnapshot.NextCatalogId;
+        NextFileId = baseSnapshot.NextFileId;
+    }
+
+    public DbConnection Connection { get; }
+
+    public DbTransaction Transaction { get; }
+
+    /// <summary>The newest snapshot when this attempt began; the commit creates the one after it.</summary>
+    public SnapshotInfo Base { get; }
+
+    public long SnapshotId => Base.Id + 1;
+
+    public string DataPath { get; }
+
+    public CatalogReader Reader { get; }
+
+    public long NextCatalogId { get; private set; }
+
+    public long NextFileId { get; private set; }
+
+    public IReadOnlyList<SnapshotChange> Changes => _changes;
+
+    public bool SchemaChanged { get; private set; }
+
+    public IReadOnlyCollection<long> TablesWithNewSchema => _tablesWithNewSchema;
+
+    /// <summary>For schemas, tables, partitions and mappings.</summary>
+    public long AllocateCatalogId() => NextCatalogId++;
+
+    /// <summary>For data and delete files (one shared counter).</summary>
+    public long AllocateFileId() => NextFileId++;
+
+    public void Record(SnapshotChange change)
+    {
+        if (!_changes.Contains(change)) _changes.Add(change);
+    }
+
+    /// <summary>Tables this commit creates; later changes to them in the same commit need no entries of their own.</summary>
+    public bool Created(long tableId) => _createdTables.Contains(tableId);
+
+    internal void RecordCreatedTable(long tableId, string schema, string name)
+    {
+        _createdTables.Add(tableId);
+        Record(SnapshotChange.CreatedTable(schema, name));
+    }
+
+    /// <summary>The commit changes schema objects: the snapshot gets a new schema_version.</summary>
+    public void MarkSchemaChanged(long? tableId = null)
+    {
+        SchemaChanged = true;
+        if (tableId is { } id) _tablesWithNewSchema.Add(id);
+    }
+
+    public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] args) =>
+        Connection.ExecuteAsync(Transaction, sql, cancellationToken, args);
+}
+
+/// <summary>Another writer changed what this commit depends on (dropped or altered its table); retrying cannot help.</summary>
+public sealed class LakeConflictException(string message) : Exception(message);
