@@ -68,6 +68,19 @@ public sealed class LakeReader(Lakehouse lake)
         return new Dictionary<string, string>(local, StringComparer.Ordinal);
     }
 
+    /// <summary>The positions a data file's delete file removes (none without one).</summary>
+    public async Task<List<long>> DeletedPositionsAsync(DuckDBConnection work, DataFileInfo file, CancellationToken cancellationToken)
+    {
+        if (file.Deletes is null) return [];
+        var local = await lake.Storage.GetLocalPathAsync(file.Deletes.Path, cancellationToken);
+        await using var command = work.CreateCommand();
+        command.CommandText = $"SELECT pos FROM read_parquet({SqlText.Literal(local)}) ORDER BY pos";
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        List<long> positions = [];
+        while (await reader.ReadAsync(cancellationToken)) positions.Add(reader.GetInt64(0));
+        return positions;
+    }
+
     private static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
         await using var command = connection.CreateCommand();

@@ -43,6 +43,28 @@ public static class TableScanSql
         return string.Join("\nUNION ALL\n", parts);
     }
 
+    /// <summary>One data file read with the table's current columns, and its row positions as <c>file_row_number</c>.</summary>
+    public static string FileWithPositions(LakeTable table, string localPath) =>
+        $"SELECT * FROM read_parquet({Literal(localPath)}, schema = {FieldIdSchema(table.Columns)}, file_row_number = true)";
+
+    /// <summary>Field id of the column in which rewritten files keep their rows' original row ids (Iceberg's _row_id).</summary>
+    public const long RowIdFieldId = 2147483540;
+
+    public const string RowIdColumn = "_ducklake_internal_row_id";
+
+    /// <summary>One data file's live rows with their row ids: kept ones from a rewritten file, else row_id_start + position.</summary>
+    public static string FileWithRowIds(LakeTable table, DataFileInfo file, string localPath, IReadOnlyCollection<long> deletedPositions)
+    {
+        var schema = FieldIdSchema(table.Columns)[..^1] +
+            $", {RowIdFieldId.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(RowIdColumn)}, type: 'BIGINT', default_value: NULL}}}}";
+        var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
+        var kept = deletedPositions.Count == 0
+            ? ""
+            : $" WHERE file_row_number NOT IN ({string.Join(", ", deletedPositions.Select(p => p.ToString(CultureInfo.InvariantCulture)))})";
+        return $"SELECT {columns}, COALESCE({Identifier(RowIdColumn)}, {file.RowIdStart.ToString(CultureInfo.InvariantCulture)} + file_row_number) " +
+               $"AS {Identifier(RowIdColumn)} FROM read_parquet({Literal(localPath)}, schema = {schema}, file_row_number = true){kept}";
+    }
+
     /// <summary>The <c>schema</c> argument of read_parquet: field id → name, type and the value for files without it.</summary>
     private static string FieldIdSchema(IReadOnlyList<LakeColumn> columns) =>
         "MAP {" + string.Join(", ", columns.Select(c =>
