@@ -121,8 +121,9 @@ public sealed class Lakehouse : IAsyncDisposable
             await Storage.UploadAsync(file.LocalPath, table.Directory + file.RelativePath, token));
 
     /// <summary>What is visible at a snapshot (tables, files, inlined rows).</summary>
-    public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, Func<LakeTable, bool>? includeTable = null) =>
-        Reader.ReadAsync(selector, cancellationToken, includeTable);
+    public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, Func<LakeTable, bool>? includeTable = null,
+        Func<LakeTable, DataFileInfo, bool>? includeFile = null) =>
+        Reader.ReadAsync(selector, cancellationToken, includeTable, includeFile);
 
     public async ValueTask DisposeAsync()
     {

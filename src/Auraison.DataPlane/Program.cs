@@ -1,5 +1,8 @@
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Ingest;
+using Auraison.DataPlane.Query;
+using Auraison.DataPlane.Tables;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDataPlane();
@@ -14,6 +17,9 @@ if (app.InvalidSettings() is { Count: > 0 } invalid)
 
 app.UseDataPlane();
 app.MapHealth();
+app.MapIngest();
+app.MapQuery();
+app.MapTables();
 
 await app.RunAsync();
 return 0;

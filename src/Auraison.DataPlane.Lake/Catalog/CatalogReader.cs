@@ -83,6 +83,24 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
     public async Task<LakeTable?> TableAsync(long snapshot, long tableId, CancellationToken cancellationToken) =>
         (await TablesAsync(snapshot, cancellationToken, tableId)).SingleOrDefault();
 
+    /// <summary>Tags of schemas, tables and views visible at the snapshot: object id → key → value.</summary>
+    public async Task<Dictionary<long, Dictionary<string, string>>> TagsAsync(long snapshot, CancellationToken cancellationToken)
+    {
+        var rows = await connection.QueryAsync(transaction, $"SELECT object_id, key, value FROM ducklake_tag WHERE {Visible()}",
+            r => (Object: r.GetInt64(0), Key: r.GetString(1), Value: r.NullableString(2) ?? ""), cancellationToken, snapshot);
+        return rows.GroupBy(r => r.Object).ToDictionary(g => g.Key, g => g.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal));
+    }
+
+    /// <summary>One table by name (case-insensitive), without loading every other table's columns.</summary>
+    public async Task<LakeTable?> TableByNameAsync(long snapshot, string schema, string name, CancellationToken cancellationToken)
+    {
+        var id = await connection.ScalarAsync<long?>(transaction,
+            $"SELECT t.table_id FROM ducklake_table t JOIN ducklake_schema s ON s.schema_id = t.schema_id AND {Visible("s.")} " +
+            $"WHERE {Visible("t.")} AND lower(s.schema_name) = lower($2) AND lower(t.table_name) = lower($3)",
+            cancellationToken, snapshot, schema, name);
+        return id is null ? null : await TableAsync(snapshot, id.Value, cancellationToken);
+    }
+
     /// <summary>Top-level columns per table, nested children attached, in column order.</summary>
     public async Task<Dictionary<long, IReadOnlyList<LakeColumn>>> ColumnsAsync(long snapshot, long? tableId, CancellationToken cancellationToken)
     {
@@ -151,8 +169,17 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
                     r.NullableInt64(5) ?? 0, r.NullableInt64(6) ?? 0, r.NullableInt64(7) ?? 0, r.NullableInt64(8), deletes);
             },
             cancellationToken, args);
+        var values = (await connection.QueryAsync(transaction,
+                $"""
+                 SELECT v.data_file_id, v.partition_key_index, v.partition_value FROM ducklake_file_partition_value v
+                 JOIN ducklake_data_file d ON d.data_file_id = v.data_file_id
+                 WHERE {Visible("d.")}{filter} ORDER BY v.data_file_id, v.partition_key_index
+                 """,
+                r => (File: r.GetInt64(0), Value: r.NullableString(2)), cancellationToken, args))
+            .GroupBy(v => v.File).ToDictionary(g => g.Key, g => (IReadOnlyList<string?>)g.Select(v => v.Value).ToList());
         // Files of tables not visible at the snapshot (dropped) are not part of it.
-        return files.Where(f => tables.ContainsKey(f.TableId)).ToList();
+        return files.Where(f => tables.ContainsKey(f.TableId))
+            .Select(f => values.TryGetValue(f.Id, out var v) ? f with { PartitionValues = v } : f).ToList();
     }
 
     public static string Timestamp(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff+00", CultureInfo.InvariantCulture);

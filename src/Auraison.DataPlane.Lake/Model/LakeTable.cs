@@ -57,6 +57,10 @@ public sealed record DataFileInfo(
     long FileSizeBytes,
     long RowIdStart,
     long? PartitionId,
-    DeleteFileInfo? Deletes);
+    DeleteFileInfo? Deletes)
+{
+    /// <summary>The file's value per partition key (of the partitioning it was written under), as strings.</summary>
+    public IReadOnlyList<string?> PartitionValues { get; init; } = [];
+}
 
 public sealed record DeleteFileInfo(long Id, string Path, long DeleteCount);

@@ -46,9 +46,18 @@ public static class SchemaOperations
         return partitioning.Count == 0 ? created : await commit.SetPartitioningAsync(created, partitioning, cancellationToken);
     }
 
-    public static async Task<LakeTable?> FindTableAsync(this CatalogCommit commit, string schemaName, string name, CancellationToken cancellationToken) =>
-        (await commit.Reader.TablesAsync(commit.SnapshotId, cancellationToken)).FirstOrDefault(t =>
-            string.Equals(t.SchemaName, schemaName, StringComparison.OrdinalIgnoreCase) && string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
+    public static Task<LakeTable?> FindTableAsync(this CatalogCommit commit, string schemaName, string name, CancellationToken cancellationToken) =>
+        commit.Reader.TableByNameAsync(commit.SnapshotId, schemaName, name, cancellationToken);
+
+    /// <summary>Sets a key/value tag on a schema, table or view (<c>ducklake_tag</c>), ending its previous value.</summary>
+    public static async Task SetTagAsync(this CatalogCommit commit, long objectId, string key, string value, CancellationToken cancellationToken)
+    {
+        await commit.ExecuteAsync("UPDATE ducklake_tag SET end_snapshot = $1 WHERE object_id = $2 AND key = $3 AND end_snapshot IS NULL",
+            cancellationToken, commit.SnapshotId, objectId, key);
+        await commit.ExecuteAsync("DELETE FROM ducklake_tag WHERE object_id = $1 AND key = $2 AND begin_snapshot = $3 AND end_snapshot = $3",
+            cancellationToken, objectId, key, commit.SnapshotId);
+        await commit.ExecuteAsync("INSERT INTO ducklake_tag VALUES ($1, $2, NULL, $3, $4)", cancellationToken, objectId, commit.SnapshotId, key, value);
+    }
 
     public static async Task<LakeTable> AddColumnsAsync(this CatalogCommit commit, LakeTable table, IReadOnlyList<ColumnDefinition> columns,
         CancellationToken cancellationToken)

@@ -21,6 +21,10 @@ public sealed class DataPlaneOptions
 
     public S3Options S3 { get; set; } = new();
 
+    public IngestOptions Ingest { get; set; } = new();
+
+    public QueryOptions Query { get; set; } = new();
+
     public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
 
     public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
@@ -48,4 +52,36 @@ public sealed class S3Options
     public string? SecretKey { get; set; }
     public string Region { get; set; } = "us-east-1";
     public bool ForcePathStyle { get; set; } = true;
+}
+
+/// <summary>Limits of <c>/data/ingest</c> and of its group commits.</summary>
+public sealed class IngestOptions
+{
+    /// <summary>Largest request body, after gzip decompression; larger ones get 413.</summary>
+    public long MaxBodyBytes { get; set; } = 256L * 1024 * 1024;
+
+    public int MaxRecordsPerRequest { get; set; } = 1_000_000;
+
+    /// <summary>Requests of one table that share a commit, at most.</summary>
+    public int MaxBatchRequests { get; set; } = 1000;
+
+    /// <summary>Rows that share a commit, at most (a single larger request still goes alone).</summary>
+    public int MaxBatchRows { get; set; } = 500_000;
+}
+
+/// <summary>Limits of <c>/data/query</c>.</summary>
+public sealed class QueryOptions
+{
+    public int MaxRows { get; set; } = 10_000;
+
+    public int TimeoutSeconds { get; set; } = 30;
+
+    /// <summary>DuckDB memory limit of one tenant's query session, e.g. <c>1GB</c>.</summary>
+    public string MemoryLimit { get; set; } = "1GB";
+
+    /// <summary>DuckDB threads per query session; 0 means one per core.</summary>
+    public int Threads { get; set; }
+
+    /// <summary>Query sessions (tenant × snapshot) kept open for reuse.</summary>
+    public int CachedSessions { get; set; } = 16;
 }

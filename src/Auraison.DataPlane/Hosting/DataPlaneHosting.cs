@@ -1,6 +1,8 @@
 using System.Text.Json;
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Health;
+using Auraison.DataPlane.Ingest;
+using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
 using Microsoft.Extensions.Options;
 using Serilog;
@@ -13,6 +15,7 @@ public static class DataPlaneHosting
     public static WebApplicationBuilder AddDataPlane(this WebApplicationBuilder builder)
     {
         builder.Services.AddSerilog((services, logger) => logger
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
             .ReadFrom.Configuration(builder.Configuration)
             .Enrich.FromLogContext()
             .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture));
@@ -39,7 +42,13 @@ public static class DataPlaneHosting
             Description = "Ingest, query, snapshots, retrieval and policy over a DuckLake lakehouse.",
         }));
 
+        builder.Services.AddRequestDecompression();
         builder.Services.AddSingleton<LakeAccessor>();
+        builder.Services.AddSingleton(services => new IngestWriter(
+            services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
+        builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<QuerySessions>();
+        builder.Services.AddSingleton<QueryRunner>();
         builder.Services.AddVectorStore();
         builder.Services.AddHealthChecks()
             .AddCheck<LakeHealthCheck>("lake")
@@ -66,6 +75,7 @@ public static class DataPlaneHosting
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging();
+        app.UseRequestDecompression();
         app.UseSwagger();
         app.UseSwaggerUI();
         return app;

@@ -1,5 +1,7 @@
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tables;
 using Microsoft.Extensions.Options;
 
 namespace Auraison.DataPlane.Hosting;
@@ -21,8 +23,19 @@ public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<Lak
         {
             if (_lake is null)
             {
-                _lake = await Lakehouse.OpenAsync(options.Value.ToLakeSettings(), cancellationToken);
-                logger.LogInformation("Lake open: catalog {Catalog}, data path {DataPath}", _lake.Catalog.Description, _lake.DataPath);
+                var lake = await Lakehouse.OpenAsync(options.Value.ToLakeSettings(), cancellationToken);
+                try
+                {
+                    await ServiceTables.EnsureAsync(lake, cancellationToken);
+                    await TableRegistry.EnsurePlatformTablesAsync(lake, cancellationToken);
+                }
+                catch
+                {
+                    await lake.DisposeAsync();
+                    throw;
+                }
+                _lake = lake;
+                logger.LogInformation("Lake open: catalog {Catalog}, data path {DataPath}", lake.Catalog.Description, lake.DataPath);
             }
             return _lake;
         }

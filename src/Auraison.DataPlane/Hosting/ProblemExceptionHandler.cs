@@ -1,5 +1,8 @@
+using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Writing;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -15,7 +18,12 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
     {
         var (status, title, detail) = exception switch
         {
+            BadHttpRequestException { StatusCode: StatusCodes.Status413PayloadTooLarge } tooLarge => (tooLarge.StatusCode, "Payload too large", tooLarge.Message),
             BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            IngestRejectedException rejected => (rejected.Status, rejected.Title, rejected.Message),
+            LakeSchemaException schema => (StatusCodes.Status400BadRequest, "Invalid schema", schema.Message),
+            SnapshotNotFoundException missing => (StatusCodes.Status404NotFound, "Snapshot not found", missing.Message),
+            LakeConflictException conflict => (StatusCodes.Status409Conflict, "Concurrent change", conflict.Message),
             LakeConfigurationException or CatalogVersionException =>
                 (StatusCodes.Status503ServiceUnavailable, "Lake unavailable", exception.Message),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+
+namespace Auraison.DataPlane.Ingest;
+
+/// <summary>Reads an ingest body, JSON or NDJSON, within the size limit, into records and envelope fields.</summary>
+public static class IngestBody
+{
+    public static bool IsNdjson(HttpRequest request) =>
+        request.ContentType?.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true
+        || request.ContentType?.StartsWith("application/jsonl", StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>The request body, failing with 413 past <paramref name="maxBytes"/> (after gzip decompression).</summary>
+    public static Stream Limited(HttpRequest request, long maxBytes)
+    {
+        if (request.ContentLength > maxBytes) throw TooLarge(maxBytes);
+        return new LimitedStream(request.Body, maxBytes);
+    }
+
+    public static async Task<List<JsonElement>> ReadNdjsonAsync(Stream body, CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(body, Encoding.UTF8);
+        List<JsonElement> records = [];
+        var line = 0;
+        while (await reader.ReadLineAsync(cancellationToken) is { } text)
+        {
+            line++;
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            try
+            {
+                using var document = JsonDocument.Parse(text);
+                records.Add(document.RootElement.Clone());
+            }
+            catch (JsonException e)
+            {
+                throw new BadHttpRequestException($"Line {line} is not valid JSON: {e.Message}");
+            }
+        }
+        return records;
+    }
+
+    /// <summary>A fingerprint of what the request asks to store, to tell a retry from a different request with the same key.</summary>
+    public static string Hash(IngestCommand command)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var part in new[] { command.Table.ToString(), command.TenantId, command.JobId, command.SchemaVersion, command.Mode.ToString() })
+            hash.AppendData(Encoding.UTF8.GetBytes(part + "\u001f"));
+        foreach (var record in command.Records) hash.AppendData(Encoding.UTF8.GetBytes(record.GetRawText() + "\u001e"));
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    public static BadHttpRequestException TooLarge(long maxBytes) =>
+        new($"The request body is larger than {maxBytes} bytes (after decompression); split it into several requests.", StatusCodes.Status413PayloadTooLarge);
+
+    private sealed class LimitedStream(Stream inner, long maxBytes) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => _read; set => throw new NotSupportedException(); }
+
+        public override int Read(byte[] buffer, int offset, int count) => Count(inner.Read(buffer, offset, count));
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Count(await inner.ReadAsync(buffer, cancellationToken));
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        private int Count(int read)
+        {
+            _read += read;
+            if (_read > maxBytes) throw TooLarge(maxBytes);
+            return read;
+        }
+
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}

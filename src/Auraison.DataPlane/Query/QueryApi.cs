@@ -1,0 +1,78 @@
+using System.Globalization;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Auraison.DataPlane.Query;
+
+public static class QueryApi
+{
+    public static RouteGroupBuilder MapQuery(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/data/query").WithTags("Query");
+        group.MapGet("", GetAsync).WithSummary("Run one read-only DuckDB SQL query over the tenant's tables.");
+        group.MapPost("", PostAsync).WithSummary("Same as GET, with the fields in a JSON body (for long SQL).");
+        return group;
+    }
+
+    /// <summary>A query: SQL, whose data, and which version of the lake (latest unless a snapshot or time is given).</summary>
+    public sealed record QueryRequest
+    {
+        [FromQuery(Name = "sql")] public string? Sql { get; init; }
+        [FromQuery(Name = "tenant_id")] public string? TenantId { get; init; }
+        [FromQuery(Name = "lake_snapshot_id")] public long? LakeSnapshotId { get; init; }
+        [FromQuery(Name = "as_of")] public string? AsOf { get; init; }
+        [FromQuery(Name = "max_rows")] public int? MaxRows { get; init; }
+    }
+
+    private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> GetAsync([AsParameters] QueryRequest request, QuerySessions sessions,
+        QueryRunner runner, CancellationToken cancellationToken) =>
+        RunAsync(request, sessions, runner, cancellationToken);
+
+    private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> PostAsync([FromBody] QueryRequest request, QuerySessions sessions,
+        QueryRunner runner, CancellationToken cancellationToken) =>
+        RunAsync(request, sessions, runner, cancellationToken);
+
+    private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(QueryRequest request, QuerySessions sessions, QueryRunner runner,
+        CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(request.TenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (string.IsNullOrWhiteSpace(request.Sql)) return Problems.BadRequest("sql is required.");
+        if (request.MaxRows is < 1) return Problems.BadRequest("max_rows must be at least 1.");
+        if (Selector(request, out var selector) is { } selectorProblem) return selectorProblem;
+        try
+        {
+            var session = await sessions.GetAsync(request.TenantId!, selector, _ => true, "all", cancellationToken);
+            return TypedResults.Ok(await runner.RunAsync(session, request.Sql, request.MaxRows, cancellationToken));
+        }
+        catch (SnapshotNotFoundException e)
+        {
+            return Problems.NotFound(e.Message);
+        }
+        catch (QueryFailedException e)
+        {
+            return Problems.Of(e.Status, e.Title, e.Message);
+        }
+    }
+
+    private static ProblemHttpResult? Selector(QueryRequest request, out SnapshotSelector selector)
+    {
+        selector = SnapshotSelector.Latest;
+        if (request.LakeSnapshotId is not null && request.AsOf is not null)
+            return Problems.BadRequest("Give lake_snapshot_id or as_of, not both.");
+        if (request.LakeSnapshotId is { } id)
+        {
+            if (id < 0) return Problems.BadRequest("lake_snapshot_id must not be negative.");
+            selector = SnapshotSelector.ById(id);
+        }
+        else if (request.AsOf is { } asOf)
+        {
+            if (!DateTimeOffset.TryParse(asOf, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
+                return Problems.BadRequest($"as_of '{asOf}' is not an ISO-8601 timestamp.");
+            selector = SnapshotSelector.AsOf(time);
+        }
+        return null;
+    }
+}

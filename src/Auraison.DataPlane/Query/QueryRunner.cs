@@ -1,0 +1,88 @@
+using Auraison.DataPlane.Configuration;
+using Auraison.DataPlane.Hosting;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Options;
+
+namespace Auraison.DataPlane.Query;
+
+public sealed record QueryColumn(string Name, string Type);
+
+public sealed record QueryReply(IReadOnlyList<QueryColumn> Columns, IReadOnlyList<object?[]> Rows, int RowCount, bool Truncated, long LakeSnapshotId);
+
+/// <summary>A query refused or failed: the status and message to answer with.</summary>
+public sealed class QueryFailedException(int status, string title, string message) : Exception(message)
+{
+    public int Status { get; } = status;
+
+    public string Title { get; } = title;
+}
+
+/// <summary>Runs one guarded query in a tenant's session, with the row cap and the timeout.</summary>
+public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor lakes)
+{
+    public async Task<QueryReply> RunAsync(QuerySession session, string sql, int? maxRows, CancellationToken cancellationToken)
+    {
+        var limits = options.Value.Query;
+        var cap = Math.Clamp(maxRows ?? limits.MaxRows, 1, limits.MaxRows);
+        await using var connection = await session.ConnectAsync(cancellationToken);
+        if (await SqlGuard.CheckAsync(connection, sql, session.Tables, session.Forbidden, cancellationToken) is { } refusal)
+            throw new QueryFailedException(refusal.Status, refusal.Status == 403 ? "Query not allowed" : "Invalid query", refusal.Reason);
+
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(TimeSpan.FromSeconds(limits.TimeoutSeconds));
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var registration = timeout.Token.Register(command.Cancel);
+        try
+        {
+            var types = await ColumnTypesAsync(connection, sql, cancellationToken);
+            await using var reader = await command.ExecuteReaderAsync(timeout.Token);
+            var columns = Enumerable.Range(0, reader.FieldCount)
+                .Select(i => new QueryColumn(reader.GetName(i), types?.ElementAtOrDefault(i) ?? reader.GetDataTypeName(i).ToUpperInvariant())).ToList();
+            List<object?[]> rows = [];
+            var truncated = false;
+            while (await reader.ReadAsync(timeout.Token))
+            {
+                if (rows.Count == cap) { truncated = true; break; }
+                var row = new object?[reader.FieldCount];
+                for (var i = 0; i < row.Length; i++) row[i] = QueryValues.ToJson(reader.IsDBNull(i) ? null : reader.GetValue(i), columns[i].Type);
+                rows.Add(row);
+            }
+            return new QueryReply(columns, rows, rows.Count, truncated, session.SnapshotId);
+        }
+        catch (Exception e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new QueryFailedException(StatusCodes.Status504GatewayTimeout, "Query timeout",
+                $"The query ran longer than {limits.TimeoutSeconds} s and was cancelled ({e.GetType().Name}).");
+        }
+        catch (DuckDBException e)
+        {
+            var lake = await lakes.GetAsync(cancellationToken);
+            throw new QueryFailedException(StatusCodes.Status400BadRequest, "Query failed", Sanitize(e.Message, lake));
+        }
+    }
+
+    // DESCRIBE binds without running: exact type names (STRUCT(...), DECIMAL(p,s)) that the reader does not give.
+    private static async Task<List<string>?> ColumnTypesAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var describe = connection.CreateCommand();
+            describe.CommandText = $"DESCRIBE ({sql.Trim().TrimEnd(';')})";
+            await using var reader = await describe.ExecuteReaderAsync(cancellationToken);
+            List<string> types = [];
+            while (await reader.ReadAsync(cancellationToken)) types.Add(reader.GetString(1));
+            return types;
+        }
+        catch (DuckDBException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>DuckDB's message without the server's paths.</summary>
+    private static string Sanitize(string message, Lake.Lakehouse lake) => message
+        .Replace(lake.DataPath, "<lake>/", StringComparison.Ordinal)
+        .Replace(lake.Settings.WorkDirectory, "<work>", StringComparison.Ordinal)
+        .Trim();
+}

@@ -1,0 +1,145 @@
+using System.Globalization;
+using Auraison.DataPlane.Configuration;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tenancy;
+using DuckDB.NET.Data;
+using Microsoft.Extensions.Options;
+using static Auraison.DataPlane.Lake.Catalog.SqlText;
+
+namespace Auraison.DataPlane.Query;
+
+/// <summary>Builds tenant query sessions and keeps the most recently used ones (per tenant, snapshot and table policy).</summary>
+public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions> options) : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly LinkedList<(string Key, Lazy<Task<QuerySession>> Session)> _recent = new();
+
+    /// <summary>The tenant's session at the snapshot the selector names, built on first use.</summary>
+    public async Task<QuerySession> GetAsync(string tenant, SnapshotSelector selector, Func<TableName, bool> allowed, string policyKey,
+        CancellationToken cancellationToken)
+    {
+        var lake = await lakes.GetAsync(cancellationToken);
+        SnapshotInfo snapshot;
+        await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
+            snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
+        var key = $"{tenant}\u001f{snapshot.Id}\u001f{policyKey}";
+        Lazy<Task<QuerySession>> session;
+        lock (_gate)
+        {
+            var node = _recent.First;
+            while (node is not null && node.Value.Key != key) node = node.Next;
+            if (node is not null) _recent.Remove(node);
+            else node = new LinkedListNode<(string, Lazy<Task<QuerySession>>)>((key, new Lazy<Task<QuerySession>>(
+                () => BuildAsync(lake, tenant, snapshot.Id, allowed, CancellationToken.None))));
+            _recent.AddFirst(node);
+            session = node.Value.Session;
+            while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
+        }
+        try
+        {
+            return await session.Value.WaitAsync(cancellationToken);
+        }
+        catch when (session.Value.IsFaulted)
+        {
+            lock (_gate)
+            {
+                var failed = _recent.First;
+                while (failed is not null && failed.Value.Session != session) failed = failed.Next;
+                if (failed is not null) _recent.Remove(failed);
+            }
+            throw;
+        }
+    }
+
+    private async Task<QuerySession> BuildAsync(Lakehouse lake, string tenant, long snapshotId, Func<TableName, bool> allowed,
+        CancellationToken cancellationToken)
+    {
+        HashSet<TableName> forbidden = [];
+        var content = await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
+            table =>
+            {
+                if (!TenantData.IsTenantTable(table)) return false;
+                if (allowed(new TableName(table.SchemaName, table.Name))) return true;
+                forbidden.Add(new TableName(table.SchemaName, table.Name));
+                return false;
+            },
+            TenantData.FilesOf(tenant));
+        var root = new DuckDBConnection("Data Source=:memory:");
+        await root.OpenAsync(cancellationToken);
+        try
+        {
+            var query = options.Value.Query;
+            await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
+                $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
+            await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant));
+            HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
+            if (allowed(LineageTable.Name))
+            {
+                await LineageTable.CreateAsync(root, lake, tenant, snapshotId, cancellationToken);
+                tables.Add(LineageTable.Name);
+            }
+            var files = (await lake.Reader.LocalizeAsync(content, cancellationToken)).Values;
+            // From here on the session can read exactly these files and nothing else, and cannot change that.
+            await ExecuteAsync(root, $"SET allowed_paths = [{string.Join(", ", files.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
+                "SET enable_external_access = false; SET lock_configuration = true", cancellationToken);
+            return new QuerySession(root, tenant, snapshotId, tables, forbidden);
+        }
+        catch
+        {
+            await root.DisposeAsync();
+            throw;
+        }
+    }
+
+    private void Evict(LinkedListNode<(string Key, Lazy<Task<QuerySession>> Session)> node)
+    {
+        _recent.Remove(node);
+        // Running queries hold their own connections; the database closes after the last of them.
+        if (node.Value.Session.IsValueCreated)
+            _ = node.Value.Session.Value.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+    }
+
+    internal static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+            while (_recent.Last is { } last) Evict(last);
+    }
+}
+
+/// <summary><c>lineage.ingests</c>: the tenant's ingest lineage up to the session's snapshot, from the catalog database.</summary>
+internal static class LineageTable
+{
+    public static readonly TableName Name = new("lineage", "ingests");
+
+    public static async Task CreateAsync(DuckDBConnection session, Lakehouse lake, string tenant, long snapshotId, CancellationToken cancellationToken)
+    {
+        await QuerySessions.ExecuteAsync(session,
+            "CREATE SCHEMA lineage; CREATE TABLE lineage.ingests(partition_id UUID, table_name VARCHAR, job_id VARCHAR, schema_version VARCHAR, " +
+            "row_count BIGINT, quarantined_count BIGINT, lake_snapshot_id BIGINT, data_files JSON, caller VARCHAR, ingested_at TIMESTAMPTZ)",
+            cancellationToken);
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var rows = await connection.QueryAsync(null,
+            """
+            SELECT CAST(partition_id AS VARCHAR), table_name, job_id, schema_version, row_count, quarantined_count, lake_snapshot_id,
+                   data_files, caller, CAST(ingested_at AS VARCHAR)
+            FROM dataplane_ingest_lineage WHERE tenant_id = $1 AND lake_snapshot_id <= $2 ORDER BY lake_snapshot_id
+            """,
+            r => "(" + string.Join(", ", Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i)
+                ? "NULL"
+                : r.GetValue(i) is long number ? number.ToString(CultureInfo.InvariantCulture) : Literal(Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture)!))) + ")",
+            cancellationToken, tenant, snapshotId);
+        foreach (var chunk in rows.Chunk(1000))
+            await QuerySessions.ExecuteAsync(session, $"INSERT INTO lineage.ingests VALUES {string.Join(", ", chunk)}", cancellationToken);
+    }
+}

@@ -1,0 +1,34 @@
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
+
+namespace Auraison.DataPlane.Schema;
+
+/// <summary>
+/// The service's own tables, next to the DuckLake tables in the catalog database so they commit in the same
+/// transaction as the snapshot they describe. DuckLake readers ignore them.
+/// </summary>
+public static class ServiceTables
+{
+    private static readonly string[] Statements =
+    [
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_idempotency(tenant_id VARCHAR NOT NULL, idempotency_key VARCHAR NOT NULL,
+          request_hash VARCHAR NOT NULL, reply VARCHAR NOT NULL, created_at TIMESTAMP WITH TIME ZONE,
+          PRIMARY KEY (tenant_id, idempotency_key))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_ingest_lineage(partition_id UUID PRIMARY KEY, tenant_id VARCHAR NOT NULL,
+          table_name VARCHAR NOT NULL, job_id VARCHAR, schema_version VARCHAR, row_count BIGINT, quarantined_count BIGINT,
+          lake_snapshot_id BIGINT, data_files VARCHAR, caller VARCHAR, ingested_at TIMESTAMP WITH TIME ZONE)
+        """,
+    ];
+
+    public static async Task EnsureAsync(Lakehouse lake, CancellationToken cancellationToken)
+    {
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await lake.Catalog.LockForCreationAsync(connection, transaction, cancellationToken);
+        foreach (var statement in Statements) await connection.ExecuteAsync(transaction, statement, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+}

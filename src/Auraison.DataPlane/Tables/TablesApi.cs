@@ -1,0 +1,142 @@
+using System.Text.RegularExpressions;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Auraison.DataPlane.Tables;
+
+public static partial class TablesApi
+{
+    public static RouteGroupBuilder MapTables(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/data/tables").WithTags("Tables");
+        group.MapGet("", ListAsync).WithSummary("The tables the tenant can query, with columns, its row counts and last change.");
+        group.MapGet("/{name}", GetAsync).WithSummary("One table (name or schema.name) as the tenant sees it.");
+        group.MapPut("/{name}", DeclareAsync).WithSummary("Declare a table up front: columns, partitioning, and whether unknown fields are added or rejected.");
+        return group;
+    }
+
+    public sealed record ColumnInfo(string Name, string Type);
+
+    public sealed record LastChange(long LakeSnapshotId, DateTimeOffset At);
+
+    public sealed record TableInfo(string Name, IReadOnlyList<ColumnInfo> Columns, long RowCount, LastChange? LastChange);
+
+    public sealed record ColumnDeclaration(string? Name, string? Type);
+
+    /// <summary>Body of <c>PUT /data/tables/{name}</c>.</summary>
+    public sealed record TableDeclarationRequest(List<ColumnDeclaration>? Columns, List<string>? PartitionBy, string? UnknownFields);
+
+    [GeneratedRegex(@"^(year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$", RegexOptions.IgnoreCase)]
+    private static partial Regex TransformKey();
+
+    private static async Task<Results<Ok<List<TableInfo>>, ProblemHttpResult>> ListAsync([FromQuery(Name = "tenant_id")] string? tenantId,
+        LakeAccessor lakes, CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(tenantId) is { } problem) return Problems.BadRequest(problem);
+        var lake = await lakes.GetAsync(cancellationToken);
+        return TypedResults.Ok(await DescribeAsync(lake, tenantId!, _ => true, cancellationToken));
+    }
+
+    private static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(string name, [FromQuery(Name = "tenant_id")] string? tenantId,
+        LakeAccessor lakes, CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(tenantId) is { } problem) return Problems.BadRequest(problem);
+        if (!Identifiers.TryParseTable(name, out var table, out var nameProblem, allowReservedSchema: true))
+            return Problems.BadRequest($"Invalid table: {nameProblem}.");
+        var lake = await lakes.GetAsync(cancellationToken);
+        var found = await DescribeAsync(lake, tenantId!, t => t == table, cancellationToken);
+        return found.Count == 1 ? TypedResults.Ok(found[0]) : Problems.NotFound($"Table {table} does not exist.");
+    }
+
+    private static async Task<Results<Created<TableInfo>, Ok<TableInfo>, ProblemHttpResult>> DeclareAsync(string name,
+        TableDeclarationRequest request, LakeAccessor lakes, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.TryParseTable(name, out var table, out var nameProblem)) return Problems.BadRequest($"Invalid table: {nameProblem}.");
+        if (request.Columns is not { Count: > 0 }) return Problems.BadRequest("columns is required: [{name, type}, …].");
+        List<ColumnDefinition> columns = [];
+        foreach (var column in request.Columns)
+        {
+            if ((column.Name is null ? "name is required" : Identifiers.FieldProblem(column.Name)) is { } fieldProblem)
+                return Problems.BadRequest($"Invalid column: {fieldProblem}.");
+            try
+            {
+                columns.Add(new ColumnDefinition(column.Name!, LakeType.ParseDuckDb(column.Type ?? "")));
+            }
+            catch (LakeSchemaException e)
+            {
+                return Problems.BadRequest($"Column '{column.Name}': {e.Message}");
+            }
+        }
+        if (columns.Select(c => c.Name).Distinct(StringComparer.OrdinalIgnoreCase).Count() != columns.Count)
+            return Problems.BadRequest("A column name appears twice.");
+        var acceptNewFields = request.UnknownFields?.ToLowerInvariant() switch
+        {
+            null or "add" => true,
+            "reject" => false,
+            _ => (bool?)null,
+        };
+        if (acceptNewFields is null) return Problems.BadRequest("unknown_fields must be 'add' or 'reject'.");
+        List<(string, PartitionTransform)> partitioning = [];
+        foreach (var key in request.PartitionBy ?? [])
+        {
+            var match = TransformKey().Match(key.Trim());
+            var (column, transform) = match.Success
+                ? (match.Groups[2].Value, Enum.Parse<PartitionTransform>(match.Groups[1].Value, ignoreCase: true))
+                : (key.Trim(), PartitionTransform.Identity);
+            if (!columns.Any(c => string.Equals(c.Name, column, StringComparison.OrdinalIgnoreCase)))
+                return Problems.BadRequest($"partition_by '{key}' names no declared column.");
+            partitioning.Add((column, transform));
+        }
+
+        var lake = await lakes.GetAsync(cancellationToken);
+        try
+        {
+            var declaration = new TableDeclaration(table, columns, acceptNewFields.Value) { ExtraPartitioning = partitioning };
+            var result = await lake.CommitAsync(async (commit, token) =>
+            {
+                var declared = await commit.DeclareAsync(declaration, token);
+                return (Table: declared, Created: commit.Created(declared.Id));
+            }, cancellationToken);
+            var differences = columns.Where(c => result.Value.Table.FindColumn(c.Name) is not { } existing || !existing.Type.Equals(c.Type)).ToList();
+            if (differences.Count > 0)
+                return Problems.Conflict($"Table {table} already exists with other columns: {string.Join(", ", differences.Select(d => $"{d.Name} {d.Type}"))}.");
+            var info = Describe(result.Value.Table, 0, null);
+            return result.Value.Created ? TypedResults.Created($"/data/tables/{table}", info) : TypedResults.Ok(info);
+        }
+        catch (LakeSchemaException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+    }
+
+    /// <summary>Tables as one tenant sees them: its rows only, counted from the catalog's file statistics.</summary>
+    public static async Task<List<TableInfo>> DescribeAsync(Lakehouse lake, string tenant, Func<TableName, bool> include,
+        CancellationToken cancellationToken)
+    {
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken,
+            t => TenantData.IsTenantTable(t) && include(new TableName(t.SchemaName, t.Name)), TenantData.FilesOf(tenant));
+        var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot).DefaultIfEmpty(-1).Max());
+        var times = await SnapshotTimesAsync(lake, changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
+        return content.Tables.Select(t => Describe(t, content.Data[t.Id].RowCount,
+            changed[t.Id] >= 0 ? new LastChange(changed[t.Id], times[changed[t.Id]]) : null)).ToList();
+    }
+
+    private static TableInfo Describe(LakeTable table, long rows, LastChange? change) =>
+        new($"{table.SchemaName}.{table.Name}", table.Columns.Select(c => new ColumnInfo(c.Name, c.Type.ToDuckDb())).ToList(), rows, change);
+
+    private static async Task<Dictionary<long, DateTimeOffset>> SnapshotTimesAsync(Lakehouse lake, IReadOnlyList<long> ids, CancellationToken cancellationToken)
+    {
+        if (ids.Count == 0) return [];
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var list = string.Join(", ", ids);
+        return (await connection.QueryAsync(null, $"SELECT snapshot_id, CAST(snapshot_time AS VARCHAR) FROM ducklake_snapshot WHERE snapshot_id IN ({list})",
+            r => (Id: r.GetInt64(0), At: DateTimeOffset.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture)), cancellationToken))
+            .ToDictionary(r => r.Id, r => r.At);
+    }
+}

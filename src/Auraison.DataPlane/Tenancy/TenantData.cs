@@ -1,0 +1,26 @@
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Schema;
+using static Auraison.DataPlane.Lake.Catalog.SqlText;
+
+namespace Auraison.DataPlane.Tenancy;
+
+/// <summary>
+/// What of the lake belongs to a tenant: tables that carry the tenant lineage column, the files of its partition,
+/// and within those only its rows. Applied when a tenant's view of the lake is built, so no SQL can get around it.
+/// </summary>
+public static class TenantData
+{
+    public static bool IsTenantTable(LakeTable table) => table.FindColumn(Lineage.TenantId) is not null;
+
+    /// <summary>Keeps a file unless it was written under the current tenant partitioning for another tenant.</summary>
+    public static Func<LakeTable, DataFileInfo, bool> FilesOf(string tenant) => (table, file) =>
+    {
+        var column = table.FindColumn(Lineage.TenantId);
+        var partitionedByTenant = column is not null && table.Partitioning.Count > 0
+            && table.Partitioning[0] == new PartitionKey(column.Id, PartitionTransform.Identity);
+        if (!partitionedByTenant || file.PartitionId != table.PartitionId || file.PartitionValues.Count == 0) return true;
+        return file.PartitionValues[0] == tenant;
+    };
+
+    public static string RowFilter(string tenant) => $"{Identifier(Lineage.TenantId)} = {Literal(tenant)}";
+}
