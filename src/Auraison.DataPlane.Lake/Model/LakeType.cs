@@ -12,8 +12,8 @@ public sealed record LakeType(string Name, IReadOnlyList<LakeField> Children)
     {
         ["boolean"] = "BOOLEAN", ["int8"] = "TINYINT", ["int16"] = "SMALLINT", ["int32"] = "INTEGER", ["int64"] = "BIGINT",
         ["int128"] = "HUGEINT", ["uint8"] = "UTINYINT", ["uint16"] = "USMALLINT", ["uint32"] = "UINTEGER", ["uint64"] = "UBIGINT",
-        ["uint128"] = "UHUGEINT", ["float32"] = "FLOAT", ["float64"] = "DOUBLE", ["time"] = "TIME", ["timetz"] = "TIMETZ",
-        ["date"] = "DATE", ["timestamp"] = "TIMESTAMP", ["timestamptz"] = "TIMESTAMPTZ", ["timestamp_s"] = "TIMESTAMP_S",
+        ["uint128"] = "UHUGEINT", ["float32"] = "FLOAT", ["float64"] = "DOUBLE", ["time"] = "TIME", ["timetz"] = "TIME WITH TIME ZONE",
+        ["date"] = "DATE", ["timestamp"] = "TIMESTAMP", ["timestamptz"] = "TIMESTAMP WITH TIME ZONE", ["timestamp_s"] = "TIMESTAMP_S",
         ["timestamp_ms"] = "TIMESTAMP_MS", ["timestamp_ns"] = "TIMESTAMP_NS", ["timestamp_us"] = "TIMESTAMP", ["time_ns"] = "TIME_NS",
         ["interval"] = "INTERVAL", ["varchar"] = "VARCHAR", ["blob"] = "BLOB", ["json"] = "JSON", ["uuid"] = "UUID",
     };

@@ -16,7 +16,7 @@ public static class QueryValues
         ulong number => number <= long.MaxValue ? (long)number : number.ToString(CultureInfo.InvariantCulture),
         double number => double.IsFinite(number) ? number : number.ToString(CultureInfo.InvariantCulture),
         float number => float.IsFinite(number) ? number : number.ToString(CultureInfo.InvariantCulture),
-        BigInteger number => number.ToString(CultureInfo.InvariantCulture),
+        BigInteger number => number >= long.MinValue && number <= long.MaxValue ? (long)number : number.ToString(CultureInfo.InvariantCulture),
         DateTime time when duckDbType.StartsWith("TIMESTAMP WITH", StringComparison.OrdinalIgnoreCase) || duckDbType == "TIMESTAMPTZ" =>
             time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture) + "Z",
         DateTime time => time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture),

@@ -1,0 +1,90 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Auraison.DataPlane.Tests;
+
+/// <summary>The service on a private lake, with the calls tests make; one per test.</summary>
+internal sealed class DataPlaneApp : IAsyncDisposable
+{
+    private DataPlaneApp(TestLake lake, DataPlaneFactory factory)
+    {
+        Lake = lake;
+        Factory = factory;
+        Client = factory.CreateClient();
+    }
+
+    public TestLake Lake { get; }
+
+    public DataPlaneFactory Factory { get; }
+
+    public HttpClient Client { get; }
+
+    public static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public static async Task<DataPlaneApp> StartAsync(LakeMode mode, IReadOnlyDictionary<string, string?>? settings = null)
+    {
+        var lake = await TestLake.CreateAsync(mode);
+        var configuration = new Dictionary<string, string?>(lake.HostConfiguration);
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
+        return new DataPlaneApp(lake, new DataPlaneFactory(configuration));
+    }
+
+    public Task<HttpResponseMessage> IngestAsync(string tenant, string table, object records, string? idempotencyKey = null,
+        string? onError = null, string job = "job-1")
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/data/ingest" + (onError is null ? "" : $"?on_error={onError}"))
+        {
+            Content = JsonContent.Create(new { table, records, schema_version = "1", job_id = job, tenant_id = tenant }),
+        };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        return Client.SendAsync(request, Ct);
+    }
+
+    /// <summary>Ingests and insists on 201; returns the reply.</summary>
+    public async Task<JsonElement> IngestOkAsync(string tenant, string table, object records)
+    {
+        var response = await IngestAsync(tenant, table, records);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"ingest failed: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    public Task<HttpResponseMessage> QueryRawAsync(string tenant, string sql, string extra = "") =>
+        Client.GetAsync($"/data/query?tenant_id={Uri.EscapeDataString(tenant)}&sql={Uri.EscapeDataString(sql)}{extra}", Ct);
+
+    /// <summary>Runs a query that must succeed; returns the reply.</summary>
+    public async Task<JsonElement> QueryAsync(string tenant, string sql, string extra = "")
+    {
+        var response = await QueryRawAsync(tenant, sql, extra);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(response.IsSuccessStatusCode, $"query failed: {(int)response.StatusCode} {body}");
+        return body;
+    }
+
+    /// <summary>The single value of a one-row, one-column query, as JSON text.</summary>
+    public async Task<string> ScalarAsync(string tenant, string sql) =>
+        (await QueryAsync(tenant, sql)).GetProperty("rows")[0][0].GetRawText();
+
+    public async Task<Lakehouse> LakehouseAsync() => await Factory.Services.GetRequiredService<LakeAccessor>().GetAsync(Ct);
+
+    /// <summary>Counts in the catalog that "nothing was written" assertions compare: snapshots, data files, lineage rows.</summary>
+    public async Task<(long Snapshots, long Files, long Lineage)> FootprintAsync()
+    {
+        var lake = await LakehouseAsync();
+        await using var connection = await lake.Catalog.OpenAsync(Ct);
+        return (await connection.ScalarAsync<long>(null, "SELECT count(*) FROM ducklake_snapshot", Ct),
+            await connection.ScalarAsync<long>(null, "SELECT count(*) FROM ducklake_data_file", Ct),
+            await connection.ScalarAsync<long>(null, "SELECT count(*) FROM dataplane_ingest_lineage", Ct));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+        await Lake.DisposeAsync();
+    }
+}
