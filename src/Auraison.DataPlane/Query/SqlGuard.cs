@@ -90,7 +90,7 @@ public static partial class SqlGuard
         if (tables.Contains(table)) return null;
         if (forbidden.Contains(table)) return new GuardRefusal(403, $"Table {table} is not allowed by this tenant's policy.");
         return name.Contains('/', StringComparison.Ordinal) || name.Contains('.', StringComparison.Ordinal)
-            ? new GuardRefusal(403, $"'{name}' looks like a file; only the lake's tables can be queried.")
+            ? new GuardRefusal(403, "That table name looks like a file path; only the lake's tables can be queried.")
             : new GuardRefusal(400, $"Table {table} does not exist. GET /data/tables lists the tables you can query.");
     }
 

@@ -128,7 +128,7 @@ public static partial class TablesApi
     }
 
     private static TableInfo Describe(LakeTable table, long rows, LastChange? change) =>
-        new($"{table.SchemaName}.{table.Name}", table.Columns.Select(c => new ColumnInfo(c.Name, c.Type.ToDuckDb())).ToList(), rows, change);
+        new($"{table.SchemaName}.{table.Name}", table.Columns.Select(c => new ColumnInfo(c.Name, c.Type.ToString())).ToList(), rows, change);
 
     private static async Task<Dictionary<long, DateTimeOffset>> SnapshotTimesAsync(Lakehouse lake, IReadOnlyList<long> ids, CancellationToken cancellationToken)
     {
