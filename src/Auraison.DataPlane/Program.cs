@@ -2,6 +2,7 @@ using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Query;
+using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tables;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -20,6 +21,7 @@ app.MapHealth();
 app.MapIngest();
 app.MapQuery();
 app.MapTables();
+app.MapSnapshots();
 
 await app.RunAsync();
 return 0;

@@ -47,8 +47,10 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton(services => new IngestWriter(
             services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
         builder.Services.AddSingleton<IngestQueue>();
+        builder.Services.AddSingleton<IngestService>();
         builder.Services.AddSingleton<QuerySessions>();
         builder.Services.AddSingleton<QueryRunner>();
+        builder.Services.AddSingleton<Snapshots.WorldModelSnapshots>();
         builder.Services.AddVectorStore();
         builder.Services.AddHealthChecks()
             .AddCheck<LakeHealthCheck>("lake")

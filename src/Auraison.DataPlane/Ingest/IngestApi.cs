@@ -36,7 +36,7 @@ public static class IngestApi
         [property: FromHeader(Name = IdempotencyHeader)] string? IdempotencyKey);
 
     private static async Task<Results<Created<IngestReply>, ProblemHttpResult>> IngestAsync(
-        HttpContext http, [AsParameters] IngestParameters parameters, IngestQueue queue, LakeAccessor lakes,
+        HttpContext http, [AsParameters] IngestParameters parameters, IngestService ingest,
         IOptions<DataPlaneOptions> options, IOptions<HttpJsonOptions> json, CancellationToken cancellationToken)
     {
         var limits = options.Value.Ingest;
@@ -65,18 +65,11 @@ public static class IngestApi
         }
 
         if (Validate(request, parameters, limits, out var command) is { } invalid) return invalid;
-        var lake = await lakes.GetAsync(cancellationToken);
-        if (command!.IdempotencyKey is { } key && await IdempotencyStore.FindAsync(lake, command.TenantId, key, cancellationToken) is { } stored)
-        {
-            if (stored.RequestHash != command.RequestHash)
-                return Problems.Conflict($"Idempotency-Key '{key}' was already used by tenant {command.TenantId} for a different request.");
-            http.Response.Headers[ReplayedHeader] = "true";
-            return TypedResults.Created((string?)null, JsonSerializer.Deserialize<IngestReply>(stored.Reply, json.Value.SerializerOptions));
-        }
-
         try
         {
-            return TypedResults.Created((string?)null, await queue.SubmitAsync(command));
+            var outcome = await ingest.IngestAsync(command!, cancellationToken);
+            if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
+            return TypedResults.Created((string?)null, outcome.Reply);
         }
         catch (IngestRejectedException rejected)
         {

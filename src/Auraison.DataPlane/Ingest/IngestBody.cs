@@ -46,8 +46,40 @@ public static class IngestBody
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var part in new[] { command.Table.ToString(), command.TenantId, command.JobId, command.SchemaVersion, command.Mode.ToString() })
             hash.AppendData(Encoding.UTF8.GetBytes(part + "\u001f"));
-        foreach (var record in command.Records) hash.AppendData(Encoding.UTF8.GetBytes(record.GetRawText() + "\u001e"));
+        foreach (var record in command.Records) hash.AppendData(Encoding.UTF8.GetBytes(Canonical(record) + "\u001e"));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    /// <summary>JSON with object members sorted and no whitespace, so a re-serialised retry hashes the same.</summary>
+    public static string Canonical(JsonElement value)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer)) WriteCanonical(writer, value);
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Object:
+                writer.WriteStartObject();
+                foreach (var property in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                {
+                    writer.WritePropertyName(property.Name);
+                    WriteCanonical(writer, property.Value);
+                }
+                writer.WriteEndObject();
+                break;
+            case JsonValueKind.Array:
+                writer.WriteStartArray();
+                foreach (var item in value.EnumerateArray()) WriteCanonical(writer, item);
+                writer.WriteEndArray();
+                break;
+            default:
+                value.WriteTo(writer);
+                break;
+        }
     }
 
     public static BadHttpRequestException TooLarge(long maxBytes) =>

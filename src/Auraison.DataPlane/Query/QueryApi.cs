@@ -1,6 +1,7 @@
 using System.Globalization;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -24,19 +25,22 @@ public static class QueryApi
         [FromQuery(Name = "tenant_id")] public string? TenantId { get; init; }
         [FromQuery(Name = "lake_snapshot_id")] public long? LakeSnapshotId { get; init; }
         [FromQuery(Name = "as_of")] public string? AsOf { get; init; }
+
+        /// <summary>A world-model snapshot id: replay sees the lake exactly as it was at that checkpoint.</summary>
+        [FromQuery(Name = "as_of_snapshot")] public string? AsOfSnapshot { get; init; }
         [FromQuery(Name = "max_rows")] public int? MaxRows { get; init; }
     }
 
     private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> GetAsync([AsParameters] QueryRequest request, QuerySessions sessions,
-        QueryRunner runner, CancellationToken cancellationToken) =>
-        RunAsync(request, sessions, runner, cancellationToken);
+        QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
+        RunAsync(request, sessions, runner, snapshots, cancellationToken);
 
     private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> PostAsync([FromBody] QueryRequest request, QuerySessions sessions,
-        QueryRunner runner, CancellationToken cancellationToken) =>
-        RunAsync(request, sessions, runner, cancellationToken);
+        QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
+        RunAsync(request, sessions, runner, snapshots, cancellationToken);
 
     private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(QueryRequest request, QuerySessions sessions, QueryRunner runner,
-        CancellationToken cancellationToken)
+        WorldModelSnapshots snapshots, CancellationToken cancellationToken)
     {
         if (TenantIds.Problem(request.TenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
         if (string.IsNullOrWhiteSpace(request.Sql)) return Problems.BadRequest("sql is required.");
@@ -44,6 +48,13 @@ public static class QueryApi
         if (Selector(request, out var selector) is { } selectorProblem) return selectorProblem;
         try
         {
+            if (request.AsOfSnapshot is { } checkpoint)
+            {
+                if (!Guid.TryParse(checkpoint, out var snapshotId)) return Problems.BadRequest($"as_of_snapshot '{checkpoint}' is not a UUID.");
+                var pinned = await snapshots.LakeSnapshotOfAsync(request.TenantId!, snapshotId, cancellationToken);
+                if (pinned is null) return Problems.NotFound($"World-model snapshot {snapshotId} does not exist for tenant {request.TenantId}.");
+                selector = SnapshotSelector.ById(pinned.Value);
+            }
             var session = await sessions.GetAsync(request.TenantId!, selector, _ => true, "all", cancellationToken);
             return TypedResults.Ok(await runner.RunAsync(session, request.Sql, request.MaxRows, cancellationToken));
         }
@@ -60,8 +71,8 @@ public static class QueryApi
     private static ProblemHttpResult? Selector(QueryRequest request, out SnapshotSelector selector)
     {
         selector = SnapshotSelector.Latest;
-        if (request.LakeSnapshotId is not null && request.AsOf is not null)
-            return Problems.BadRequest("Give lake_snapshot_id or as_of, not both.");
+        if (new object?[] { request.LakeSnapshotId, request.AsOf, request.AsOfSnapshot }.Count(v => v is not null) > 1)
+            return Problems.BadRequest("Give at most one of lake_snapshot_id, as_of and as_of_snapshot.");
         if (request.LakeSnapshotId is { } id)
         {
             if (id < 0) return Problems.BadRequest("lake_snapshot_id must not be negative.");

@@ -62,6 +62,22 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         }
     }
 
+    /// <summary>Runs the service's own SQL (not a caller's) in a session, with positional parameters; rows as name → JSON value.</summary>
+    public static async Task<List<Dictionary<string, object?>>> RunTrustedAsync(QuerySession session, string sql, CancellationToken cancellationToken,
+        params object?[] args)
+    {
+        await using var connection = await session.ConnectAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var arg in args) command.Parameters.Add(new DuckDBParameter(arg ?? DBNull.Value));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        List<Dictionary<string, object?>> rows = [];
+        while (await reader.ReadAsync(cancellationToken))
+            rows.Add(Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName,
+                i => QueryValues.ToJson(reader.IsDBNull(i) ? null : reader.GetValue(i), reader.GetDataTypeName(i))));
+        return rows;
+    }
+
     // DESCRIBE binds without running: exact type names (STRUCT(...), DECIMAL(p,s)) that the reader does not give.
     private static async Task<List<string>?> ColumnTypesAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {

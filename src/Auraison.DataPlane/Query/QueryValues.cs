@@ -17,7 +17,8 @@ public static class QueryValues
         double number => double.IsFinite(number) ? number : number.ToString(CultureInfo.InvariantCulture),
         float number => float.IsFinite(number) ? number : number.ToString(CultureInfo.InvariantCulture),
         BigInteger number => number >= long.MinValue && number <= long.MaxValue ? (long)number : number.ToString(CultureInfo.InvariantCulture),
-        DateTime time when duckDbType.StartsWith("TIMESTAMP WITH", StringComparison.OrdinalIgnoreCase) || duckDbType == "TIMESTAMPTZ" =>
+        DateTime time when duckDbType.StartsWith("TIMESTAMP WITH", StringComparison.OrdinalIgnoreCase)
+                           || duckDbType.Equals("TIMESTAMPTZ", StringComparison.OrdinalIgnoreCase) =>
             time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture) + "Z",
         DateTime time => time.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFF", CultureInfo.InvariantCulture),
         DateTimeOffset time => time.ToString("O", CultureInfo.InvariantCulture),

@@ -101,7 +101,7 @@ public class QueryApiTests
     [Theory]
     [InlineData("", "SELECT 1", "tenant_id is required")]
     [InlineData("acme", "", "sql is required")]
-    [InlineData("acme", "SELECT 1", "lake_snapshot_id or as_of", "&lake_snapshot_id=1&as_of=2026-01-01T00:00:00Z")]
+    [InlineData("acme", "SELECT 1", "at most one of", "&lake_snapshot_id=1&as_of=2026-01-01T00:00:00Z")]
     [InlineData("acme", "SELECT 1", "not an ISO-8601", "&as_of=yesterday")]
     [InlineData("bad tenant!", "SELECT 1", "tenant_id must be")]
     public async Task Bad_parameters_are_400_problems(string tenant, string sql, string detail, string extra = "")

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Ingest;
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Auraison.DataPlane.Snapshots;
+
+public static class SnapshotsApi
+{
+    private const int DefaultLimit = 50;
+    private const int MaxLimit = 1000;
+
+    public static RouteGroupBuilder MapSnapshots(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/data").WithTags("Snapshots");
+        group.MapPost("/snapshots", PostAsync)
+            .Accepts<WorldModelSnapshotRequest>("application/json")
+            .WithSummary("Checkpoint a world-model snapshot; it pins the lake snapshot that commits it, for replay.");
+        group.MapGet("/snapshots/{snapshot_id}", GetAsync).WithSummary("One world-model snapshot with its lake_snapshot_id.");
+        group.MapGet("/snapshots", ListAsync).WithSummary("World-model snapshots, newest first, filtered by intent and time.");
+        group.MapGet("/lake/snapshots", LakeSnapshotsAsync).WithSummary("Lake versions with what each commit changed.");
+        return group;
+    }
+
+    /// <summary>The WorldModelSnapshot document the control plane posts (documented shape; validated field by field).</summary>
+    public sealed record WorldModelSnapshotRequest(
+        Guid? SnapshotId, Guid IntentId, DateTimeOffset Timestamp, JsonElement AgentsActive, JsonElement UserPlane, JsonElement CausalChain,
+        string TenantId);
+
+    public sealed record SnapshotCreated(Guid SnapshotId, long LakeSnapshotId);
+
+    public sealed record LakeSnapshot(long LakeSnapshotId, DateTimeOffset At, long SchemaVersion, IReadOnlyList<LakeChange> Changes,
+        string? Author, string? CommitMessage);
+
+    public sealed record LakeChange(string Kind, string Value);
+
+    private static async Task<Results<Created<SnapshotCreated>, ProblemHttpResult>> PostAsync(HttpContext http, WorldModelSnapshots snapshots,
+        CancellationToken cancellationToken)
+    {
+        JsonElement body;
+        try
+        {
+            using var document = await JsonDocument.ParseAsync(http.Request.Body, cancellationToken: cancellationToken);
+            body = document.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest($"The body is not valid JSON: {e.Message}");
+        }
+        if (body.ValueKind != JsonValueKind.Object) return Problems.BadRequest("The body must be a WorldModelSnapshot object.");
+        var tenant = body.TryGetProperty("tenant_id", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        if (TenantIds.Problem(tenant) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (RequiredUuid(body, "intent_id", out _) is { } intentProblem) return Problems.BadRequest(intentProblem);
+        if (!body.TryGetProperty("timestamp", out var timestamp) || timestamp.ValueKind != JsonValueKind.String
+            || !JsonTyping.TryTimestamp(timestamp.GetString()!, out _))
+            return Problems.BadRequest("timestamp is required: an ISO-8601 date-time.");
+        var snapshotId = Guid.CreateVersion7();
+        if (body.TryGetProperty("snapshot_id", out var given) && given.ValueKind != JsonValueKind.Null
+            && RequiredUuid(body, "snapshot_id", out snapshotId) is { } idProblem)
+            return Problems.BadRequest(idProblem);
+
+        var record = Record(body, snapshotId);
+        try
+        {
+            var stored = await snapshots.StoreAsync(tenant!, snapshotId, record, cancellationToken);
+            if (stored.Replayed) http.Response.Headers[IngestApi.ReplayedHeader] = "true";
+            return TypedResults.Created($"/data/snapshots/{snapshotId}", new SnapshotCreated(stored.SnapshotId, stored.LakeSnapshotId));
+        }
+        catch (IngestRejectedException rejected)
+        {
+            var detail = rejected.Status == StatusCodes.Status409Conflict
+                ? $"World-model snapshot {snapshotId} already exists with a different body."
+                : rejected.Message;
+            return Problems.Of(rejected.Status, rejected.Title, detail,
+                rejected.Errors.Count == 0 ? null : new Dictionary<string, object?> { ["errors"] = rejected.Errors });
+        }
+    }
+
+    private static async Task<Results<Ok<Dictionary<string, object?>>, ProblemHttpResult>> GetAsync(
+        [FromRoute(Name = "snapshot_id")] string snapshotId, [FromQuery(Name = "tenant_id")] string? tenantId, WorldModelSnapshots snapshots,
+        CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (!Guid.TryParse(snapshotId, out var id)) return Problems.BadRequest($"snapshot_id '{snapshotId}' is not a UUID.");
+        var found = await snapshots.FindAsync(tenantId!, id, cancellationToken);
+        return found is null ? Problems.NotFound($"World-model snapshot {id} does not exist for tenant {tenantId}.") : TypedResults.Ok(Document(found, tenantId!));
+    }
+
+    private static async Task<Results<Ok<List<Dictionary<string, object?>>>, ProblemHttpResult>> ListAsync(
+        [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "intent_id")] string? intentId,
+        [FromQuery(Name = "from")] string? from, [FromQuery(Name = "to")] string? to, [FromQuery(Name = "limit")] int? limit,
+        WorldModelSnapshots snapshots, CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        Guid? intent = null;
+        if (intentId is not null)
+        {
+            if (!Guid.TryParse(intentId, out var parsed)) return Problems.BadRequest($"intent_id '{intentId}' is not a UUID.");
+            intent = parsed;
+        }
+        if (Time(from, "from", out var fromTime) is { } fromProblem) return fromProblem;
+        if (Time(to, "to", out var toTime) is { } toProblem) return toProblem;
+        if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
+        var rows = await snapshots.ListAsync(tenantId!, intent, fromTime, toTime, limit ?? DefaultLimit, cancellationToken);
+        return TypedResults.Ok(rows.Select(r => Document(r, tenantId!)).ToList());
+    }
+
+    private static async Task<Results<Ok<List<LakeSnapshot>>, ProblemHttpResult>> LakeSnapshotsAsync(
+        [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "after")] long? after, [FromQuery(Name = "limit")] int? limit,
+        LakeAccessor lakes, CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
+        var lake = await lakes.GetAsync(cancellationToken);
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var records = await new CatalogReader(connection, null, lake.DataPath).SnapshotsAsync(after ?? -1, limit ?? DefaultLimit, cancellationToken);
+        return TypedResults.Ok(records.Select(r => new LakeSnapshot(r.Snapshot.Id, r.Snapshot.Time, r.Snapshot.SchemaVersion,
+            r.Changes.Select(c => new LakeChange(c.Kind, c.Value)).ToList(), r.Author, r.CommitMessage)).ToList());
+    }
+
+    private static JsonElement Record(JsonElement body, Guid snapshotId)
+    {
+        var record = new Dictionary<string, JsonElement> { ["snapshot_id"] = JsonSerializer.SerializeToElement(snapshotId.ToString()) };
+        foreach (var property in body.EnumerateObject())
+            if (property.Name is not ("tenant_id" or "snapshot_id")) record[property.Name] = property.Value;
+        return JsonSerializer.SerializeToElement(record);
+    }
+
+    private static Dictionary<string, object?> Document(Dictionary<string, object?> row, string tenant)
+    {
+        var document = new Dictionary<string, object?>(row) { ["tenant_id"] = tenant };
+        return document;
+    }
+
+    private static string? RequiredUuid(JsonElement body, string name, out Guid value)
+    {
+        value = Guid.Empty;
+        return body.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String && Guid.TryParse(element.GetString(), out value)
+            ? null
+            : $"{name} is required: a UUID string.";
+    }
+
+    private static ProblemHttpResult? Time(string? text, string name, out DateTimeOffset? time)
+    {
+        time = null;
+        if (text is null) return null;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            return Problems.BadRequest($"{name} '{text}' is not an ISO-8601 timestamp.");
+        time = parsed;
+        return null;
+    }
+}
