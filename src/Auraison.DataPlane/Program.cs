@@ -2,6 +2,7 @@ using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Query;
+using Auraison.DataPlane.Retrieval;
 using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tables;
 
@@ -22,6 +23,7 @@ app.MapIngest();
 app.MapQuery();
 app.MapTables();
 app.MapSnapshots();
+app.MapRetrieval();
 
 await app.RunAsync();
 return 0;

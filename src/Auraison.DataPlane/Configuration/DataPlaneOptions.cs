@@ -25,6 +25,8 @@ public sealed class DataPlaneOptions
 
     public QueryOptions Query { get; set; } = new();
 
+    public RetrievalOptions Retrieval { get; set; } = new();
+
     public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
 
     public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
@@ -84,4 +86,26 @@ public sealed class QueryOptions
 
     /// <summary>Query sessions (tenant × snapshot) kept open for reuse.</summary>
     public int CachedSessions { get; set; } = 16;
+}
+
+/// <summary>Semantic retrieval: the embedding model and the vector search.</summary>
+public sealed class RetrievalOptions
+{
+    /// <summary>Empty: the in-process all-MiniLM-L6-v2. Otherwise an OpenAI-compatible endpoint, e.g. <c>http://llm:8000/v1</c>.</summary>
+    public string? EmbeddingEndpoint { get; set; }
+
+    public string EmbeddingModel { get; set; } = "all-MiniLM-L6-v2";
+
+    public string? EmbeddingApiKey { get; set; }
+
+    /// <summary>Tenants with at most this many vectors are searched exactly; larger ones through the HNSW index.</summary>
+    public int ExactSearchThreshold { get; set; } = 20_000;
+
+    /// <summary>Rows embedded per indexer step.</summary>
+    public int IndexerBatchSize { get; set; } = 64;
+
+    public int IndexerIdleMilliseconds { get; set; } = 250;
+
+    /// <summary>Run the background indexer in this process (turn off on replicas that only serve queries).</summary>
+    public bool IndexerEnabled { get; set; } = true;
 }

@@ -52,6 +52,11 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<QueryRunner>();
         builder.Services.AddSingleton<Snapshots.WorldModelSnapshots>();
         builder.Services.AddVectorStore();
+        builder.Services.AddEmbeddings();
+        builder.Services.AddSingleton<RetrievalService>();
+        builder.Services.AddSingleton<EmbeddingIndexer>();
+        if (builder.Configuration.GetValue($"{DataPlaneOptions.Section}:Retrieval:IndexerEnabled", true))
+            builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddingIndexer>());
         builder.Services.AddHealthChecks()
             .AddCheck<LakeHealthCheck>("lake")
             .AddCheck<VectorStoreHealthCheck>("vectors");

@@ -28,6 +28,7 @@ public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<Lak
                 {
                     await ServiceTables.EnsureAsync(lake, cancellationToken);
                     await TableRegistry.EnsurePlatformTablesAsync(lake, cancellationToken);
+                    await Retrieval.RetrievalSources.EnsureDefaultsAsync(lake, cancellationToken);
                 }
                 catch
                 {

@@ -161,7 +161,7 @@ public sealed class IngestWriter(JsonSerializerOptions json)
                     writer.WritePropertyName(column.Name);
                     JsonTyping.Write(writer, value.Value, column.Type);
                 }
-                WriteLineage(writer, command);
+                WriteLineage(writer, command, index);
                 writer.WriteEndObject();
             };
         }
@@ -176,17 +176,18 @@ public sealed class IngestWriter(JsonSerializerOptions json)
             writer.WriteString("error", error.Message);
             writer.WritePropertyName("original");
             accepted.Request.Command.Records[error.RecordIndex].WriteTo(writer);
-            WriteLineage(writer, accepted.Request.Command);
+            WriteLineage(writer, accepted.Request.Command, error.RecordIndex);
             writer.WriteEndObject();
         });
 
-    private static void WriteLineage(Utf8JsonWriter writer, IngestCommand command)
+    private static void WriteLineage(Utf8JsonWriter writer, IngestCommand command, int recordIndex)
     {
         writer.WriteString(Lineage.TenantId, command.TenantId);
         writer.WriteString(Lineage.JobId, command.JobId);
         writer.WriteString(Lineage.SchemaVersion, command.SchemaVersion);
         writer.WriteString(Lineage.PartitionId, command.PartitionId);
         writer.WriteString(Lineage.IngestedAt, CatalogReader.Timestamp(command.ReceivedAt));
+        writer.WriteNumber(Lineage.RecordIndex, recordIndex);
     }
 
     private static IReadOnlyList<string> FilesOf(IReadOnlyList<StagedFile> files, string tenant) =>
@@ -200,6 +201,12 @@ public sealed class IngestWriter(JsonSerializerOptions json)
             cancellationToken, command.PartitionId, command.TenantId, name.ToString(), command.JobId, command.SchemaVersion,
             (long)request.Plan.ValidRecords.Count, (long)request.Plan.Errors.Count, commit.SnapshotId, JsonSerializer.Serialize(files, json),
             command.Caller, CatalogReader.Timestamp(command.ReceivedAt));
+        // Rows of retrievable tables wait in the outbox, in this same commit, until the indexer has embedded them.
+        await commit.ExecuteAsync(
+            """
+            INSERT INTO dataplane_embedding_outbox SELECT $1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE)
+            WHERE EXISTS (SELECT 1 FROM dataplane_retrieval_sources WHERE table_name = $3)
+            """, cancellationToken, command.PartitionId, command.TenantId, name.ToString(), commit.SnapshotId, CatalogReader.Timestamp(command.ReceivedAt));
         if (command.IdempotencyKey is null) return;
         // The primary key makes a concurrent duplicate lose this commit's race instead of storing its rows twice.
         await commit.ExecuteAsync("INSERT INTO dataplane_idempotency VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE))", cancellationToken,

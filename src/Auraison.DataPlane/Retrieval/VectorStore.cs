@@ -1,9 +1,30 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.RegularExpressions;
 using Auraison.DataPlane.Configuration;
-using DuckDB.NET.Data;
 using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Auraison.DataPlane.Retrieval;
+
+/// <summary>A row made retrievable: its text, metadata, time and embedding, keyed by (table, request, record).</summary>
+public sealed record VectorDocument(string Id, string TenantId, string Table, Guid PartitionId, long RecordIndex, string Text,
+    IReadOnlyDictionary<string, object?> Metadata, DateTimeOffset? OccurredAt, float[] Embedding)
+{
+    public static string IdOf(string table, Guid partitionId, long recordIndex) => $"{table}/{partitionId}/{recordIndex.ToString(CultureInfo.InvariantCulture)}";
+}
+
+public enum SearchMode
+{
+    Vector,
+    Keyword,
+    Hybrid,
+}
+
+/// <summary>What to look for, for whom, within which tables, times and metadata values.</summary>
+public sealed record VectorSearch(string TenantId, string QueryText, float[]? QueryVector, IReadOnlyCollection<string>? Tables,
+    DateTimeOffset? From, DateTimeOffset? To, IReadOnlyDictionary<string, string> Metadata);
+
+public sealed record SearchHit(string Id, string Text, double Score, Dictionary<string, object?> Metadata);
 
 /// <summary>Where embeddings live: pgvector in production, a DuckDB file in the embedded default.</summary>
 public interface IVectorStore
@@ -12,46 +33,38 @@ public interface IVectorStore
 
     /// <summary>Throws when the store cannot be used; used by readiness checks.</summary>
     Task CheckAsync(CancellationToken cancellationToken);
+
+    /// <summary>Creates the vector table (and its indexes) for embeddings of this size.</summary>
+    Task EnsureAsync(int dimensions, CancellationToken cancellationToken);
+
+    /// <summary>Stores documents; a document whose id is already stored is left as it is (re-indexing is harmless).</summary>
+    Task UpsertAsync(IReadOnlyList<VectorDocument> documents, CancellationToken cancellationToken);
+
+    /// <summary>Nearest documents by cosine similarity, best first; the filter never starves the result.</summary>
+    Task<IReadOnlyList<SearchHit>> NearestAsync(VectorSearch search, int limit, CancellationToken cancellationToken);
+
+    /// <summary>Documents matching the query's words, best first.</summary>
+    Task<IReadOnlyList<SearchHit>> KeywordAsync(VectorSearch search, int limit, CancellationToken cancellationToken);
+
+    Task<long> CountAsync(string tenantId, CancellationToken cancellationToken);
 }
 
-public sealed class PgVectorStore(NpgsqlDataSource dataSource) : IVectorStore, IAsyncDisposable
+public static partial class SearchTerms
 {
-    public string Description => $"pgvector:{dataSource.ConnectionString.Split(';').FirstOrDefault(p => p.StartsWith("Host", StringComparison.OrdinalIgnoreCase))}";
+    [GeneratedRegex("[A-Za-z0-9]+")]
+    private static partial Regex Word();
 
-    public async Task CheckAsync(CancellationToken cancellationToken)
+    /// <summary>The query's words, lowercased, letters and digits only, at most 32.</summary>
+    public static IReadOnlyList<string> Of(string text) =>
+        Word().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => w.Length > 1).Distinct().Take(32).ToList();
+
+    public static Dictionary<string, object?> Metadata(string? json, string table, DateTimeOffset? occurredAt)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS vector", connection);
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        var metadata = json is null ? [] : JsonSerializer.Deserialize<Dictionary<string, object?>>(json) ?? [];
+        metadata["table"] = table;
+        if (occurredAt is { } time) metadata["occurred_at"] = time.ToUniversalTime().ToString("O", CultureInfo.InvariantCulture);
+        return metadata;
     }
-
-    public ValueTask DisposeAsync() => dataSource.DisposeAsync();
-}
-
-public sealed class DuckDbVectorStore : IVectorStore, IDisposable
-{
-    private readonly DuckDBConnection _root;
-
-    public DuckDbVectorStore(string file)
-    {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(file))!);
-        Description = $"duckdb:{Path.GetFullPath(file)}";
-        _root = new DuckDBConnection($"Data Source={Path.GetFullPath(file)}");
-        _root.Open();
-    }
-
-    public string Description { get; }
-
-    public async Task CheckAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = new DuckDBConnection(_root.ConnectionString);
-        await connection.OpenAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT 1";
-        await command.ExecuteScalarAsync(cancellationToken);
-    }
-
-    public void Dispose() => _root.Dispose();
 }
 
 public static class VectorStoreRegistration
@@ -62,13 +75,6 @@ public static class VectorStoreRegistration
             var options = provider.GetRequiredService<IOptions<DataPlaneOptions>>().Value;
             return options.IsEmbeddedVectors
                 ? new DuckDbVectorStore(Path.Combine(options.DataDir, "vectors.duckdb"))
-                : new PgVectorStore(BuildPgVectorDataSource(options.Vectors!));
+                : new PgVectorStore(options.Vectors!, options.Retrieval.ExactSearchThreshold);
         });
-
-    private static NpgsqlDataSource BuildPgVectorDataSource(string connectionString)
-    {
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
-        builder.UseVector();
-        return builder.Build();
-    }
 }

@@ -3,7 +3,7 @@ using Auraison.DataPlane.Lake.Model;
 namespace Auraison.DataPlane.Schema;
 
 /// <summary>
-/// The columns every stored row carries: who wrote it, from which job and request, and when. The reserved prefix
+/// The columns every stored row carries: who wrote it, from which job and request (and where in it), and when. The reserved prefix
 /// keeps them apart from user fields (job_outcomes rows have a job_id of their own).
 /// </summary>
 public static class Lineage
@@ -13,6 +13,7 @@ public static class Lineage
     public const string SchemaVersion = "_dp_schema_version";
     public const string PartitionId = "_dp_partition_id";
     public const string IngestedAt = "_dp_ingested_at";
+    public const string RecordIndex = "_dp_record_index";
 
     public static IReadOnlyList<ColumnDefinition> Columns { get; } =
     [
@@ -21,6 +22,7 @@ public static class Lineage
         new(SchemaVersion, LakeType.Primitive("varchar")),
         new(PartitionId, LakeType.Primitive("uuid")),
         new(IngestedAt, LakeType.Primitive("timestamptz")),
+        new(RecordIndex, LakeType.Primitive("int64")),
     ];
 
     /// <summary>

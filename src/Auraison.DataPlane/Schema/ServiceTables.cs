@@ -21,6 +21,14 @@ public static class ServiceTables
           table_name VARCHAR NOT NULL, job_id VARCHAR, schema_version VARCHAR, row_count BIGINT, quarantined_count BIGINT,
           lake_snapshot_id BIGINT, data_files VARCHAR, caller VARCHAR, ingested_at TIMESTAMP WITH TIME ZONE)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_retrieval_sources(table_name VARCHAR PRIMARY KEY, text_template VARCHAR NOT NULL,
+          metadata_fields VARCHAR NOT NULL, time_field VARCHAR, updated_at TIMESTAMP WITH TIME ZONE)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_embedding_outbox(partition_id UUID PRIMARY KEY, tenant_id VARCHAR NOT NULL,
+          table_name VARCHAR NOT NULL, lake_snapshot_id BIGINT, enqueued_at TIMESTAMP WITH TIME ZONE)
+        """,
     ];
 
     public static async Task EnsureAsync(Lakehouse lake, CancellationToken cancellationToken)

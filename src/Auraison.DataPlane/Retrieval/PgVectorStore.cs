@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.Json;
+using Npgsql;
+using NpgsqlTypes;
+using Pgvector;
+
+namespace Auraison.DataPlane.Retrieval;
+
+/// <summary>
+/// pgvector: an HNSW index (cosine) for large tenants, searched with 0.8's iterative scans so a tenant filter still
+/// yields top_k; tenants small enough are searched exactly. Keyword search is PostgreSQL full text.
+/// </summary>
+public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
+{
+    private readonly NpgsqlDataSource _dataSource;
+    private readonly int _exactSearchThreshold;
+
+    public PgVectorStore(string connectionString, int exactSearchThreshold)
+    {
+        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        builder.UseVector();
+        _dataSource = builder.Build();
+        _exactSearchThreshold = exactSearchThreshold;
+        var parsed = new NpgsqlConnectionStringBuilder(connectionString);
+        Description = $"pgvector:{parsed.Host}:{parsed.Port}/{parsed.Database}";
+    }
+
+    public string Description { get; }
+
+    public async Task CheckAsync(CancellationToken cancellationToken)
+    {
+        await using var command = _dataSource.CreateCommand("CREATE EXTENSION IF NOT EXISTS vector");
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task EnsureAsync(int dimensions, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await Execute(connection, "SELECT pg_advisory_xact_lock(7650)", cancellationToken);
+        await Execute(connection, "CREATE EXTENSION IF NOT EXISTS vector", cancellationToken);
+        await Execute(connection,
+            $"""
+             CREATE TABLE IF NOT EXISTS dataplane_vectors(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, table_name TEXT NOT NULL,
+               partition_id UUID NOT NULL, record_index BIGINT NOT NULL, text TEXT NOT NULL, metadata JSONB NOT NULL,
+               occurred_at TIMESTAMPTZ, embedding vector({dimensions.ToString(CultureInfo.InvariantCulture)}) NOT NULL,
+               words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED);
+             CREATE INDEX IF NOT EXISTS dataplane_vectors_hnsw ON dataplane_vectors USING hnsw (embedding vector_cosine_ops);
+             CREATE INDEX IF NOT EXISTS dataplane_vectors_words ON dataplane_vectors USING gin (words);
+             CREATE INDEX IF NOT EXISTS dataplane_vectors_tenant ON dataplane_vectors (tenant_id, table_name, occurred_at);
+             """, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task UpsertAsync(IReadOnlyList<VectorDocument> documents, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        foreach (var document in documents)
+        {
+            var command = new NpgsqlBatchCommand(
+                "INSERT INTO dataplane_vectors VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9) ON CONFLICT (id) DO NOTHING");
+            command.Parameters.Add(new NpgsqlParameter { Value = document.Id });
+            command.Parameters.Add(new NpgsqlParameter { Value = document.TenantId });
+            command.Parameters.Add(new NpgsqlParameter { Value = document.Table });
+            command.Parameters.Add(new NpgsqlParameter { Value = document.PartitionId });
+            command.Parameters.Add(new NpgsqlParameter { Value = document.RecordIndex });
+            command.Parameters.Add(new NpgsqlParameter { Value = document.Text });
+            command.Parameters.Add(new NpgsqlParameter { Value = JsonSerializer.Serialize(document.Metadata) });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)document.OccurredAt?.ToUniversalTime() ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = new Vector(document.Embedding) });
+            batch.BatchCommands.Add(command);
+        }
+        if (batch.BatchCommands.Count > 0) await batch.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> NearestAsync(VectorSearch search, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var exact = await CountAsync(connection, search.TenantId, cancellationToken) <= _exactSearchThreshold;
+        // Small tenants: exact search. Large ones: HNSW that keeps walking the graph until the filter has let enough through.
+        await Execute(connection, exact
+            ? "SET LOCAL enable_indexscan = off"
+            : $"SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {Math.Max(40, limit * 2).ToString(CultureInfo.InvariantCulture)}",
+            cancellationToken);
+        List<object?> args = [new Vector(search.QueryVector!)];
+        var where = Filters(search, args);
+        var hits = await ReadHitsAsync(connection,
+            $"SELECT id, text, metadata::text, table_name, occurred_at, 1 - (embedding <=> $1) AS score FROM dataplane_vectors WHERE {where} " +
+            $"ORDER BY embedding <=> $1 LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", args, cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return hits.OrderByDescending(h => h.Score).ToList();
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> KeywordAsync(VectorSearch search, int limit, CancellationToken cancellationToken)
+    {
+        var terms = SearchTerms.Of(search.QueryText);
+        if (terms.Count == 0) return [];
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        List<object?> args = [string.Join(" | ", terms)];
+        var where = Filters(search, args);
+        return await ReadHitsAsync(connection,
+            "SELECT id, text, metadata::text, table_name, occurred_at, ts_rank_cd(words, query) AS score " +
+            $"FROM dataplane_vectors, to_tsquery('english', $1) AS query WHERE words @@ query AND {where} " +
+            $"ORDER BY score DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", args, cancellationToken);
+    }
+
+    public async Task<long> CountAsync(string tenantId, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        return await CountAsync(connection, tenantId, cancellationToken);
+    }
+
+    private static async Task<long> CountAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM dataplane_vectors WHERE tenant_id = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))!;
+    }
+
+    private static string Filters(VectorSearch search, List<object?> args)
+    {
+        string Arg(object? value)
+        {
+            args.Add(value);
+            return "$" + args.Count.ToString(CultureInfo.InvariantCulture);
+        }
+        List<string> where = [$"tenant_id = {Arg(search.TenantId)}"];
+        if (search.Tables is not null) where.Add($"table_name = ANY({Arg(search.Tables.ToArray())})");
+        if (search.From is { } from) where.Add($"occurred_at >= {Arg(from.ToUniversalTime())}");
+        if (search.To is { } to) where.Add($"occurred_at <= {Arg(to.ToUniversalTime())}");
+        foreach (var (key, value) in search.Metadata) where.Add($"metadata ->> {Arg(key)} = {Arg(value)}");
+        return string.Join(" AND ", where);
+    }
+
+    private static async Task<List<SearchHit>> ReadHitsAsync(NpgsqlConnection connection, string sql, List<object?> args, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var arg in args) command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        List<SearchHit> hits = [];
+        while (await reader.ReadAsync(cancellationToken))
+            hits.Add(new SearchHit(reader.GetString(0), reader.GetString(1), Convert.ToDouble(reader.GetValue(5), CultureInfo.InvariantCulture),
+                SearchTerms.Metadata(reader.GetString(2), reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetFieldValue<DateTimeOffset>(4))));
+        return hits;
+    }
+
+    private static async Task Execute(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(sql, connection);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
+}

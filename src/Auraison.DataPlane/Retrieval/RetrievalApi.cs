@@ -1,0 +1,113 @@
+using System.Globalization;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tenancy;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Auraison.DataPlane.Retrieval;
+
+public static class RetrievalApi
+{
+    private const string MetadataPrefix = "meta.";
+    private const int MaxTopK = 100;
+
+    public static RouteGroupBuilder MapRetrieval(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/data").WithTags("Retrieval");
+        group.MapGet("/retrieve", RetrieveAsync)
+            .WithSummary("The rows most relevant to a natural-language query, best first: vector, keyword or hybrid (RRF) ranking.")
+            .WithDescription("Metadata filters are query parameters named meta.<field>, e.g. meta.status=failed.");
+        group.MapGet("/retrieve/status", StatusAsync).WithSummary("Indexer lag: requests waiting to be embedded, the oldest one's age, documents indexed.");
+        group.MapGet("/retrieval/sources", SourcesAsync).WithSummary("Which tables are retrievable and how their rows become text.");
+        group.MapPut("/retrieval/sources", ReplaceSourcesAsync).WithSummary("Replace the retrievable tables; rows already stored in new ones are indexed too.");
+        return group;
+    }
+
+    public sealed record RetrieveParameters
+    {
+        [FromQuery(Name = "query")] public string? Query { get; init; }
+        [FromQuery(Name = "tenant_id")] public string? TenantId { get; init; }
+        [FromQuery(Name = "top_k")] public int? TopK { get; init; }
+        [FromQuery(Name = "mode")] public string? Mode { get; init; }
+        [FromQuery(Name = "table")] public string? Table { get; init; }
+        [FromQuery(Name = "from")] public string? From { get; init; }
+        [FromQuery(Name = "to")] public string? To { get; init; }
+    }
+
+    public sealed record Hit(string Id, string Text, double Score, Dictionary<string, object?> Metadata);
+
+    public sealed record SourceBody(string? Table, string? TextTemplate, List<string>? MetadataFields, string? TimeField);
+
+    private static async Task<Results<Ok<List<Hit>>, ProblemHttpResult>> RetrieveAsync([AsParameters] RetrieveParameters parameters, HttpRequest request,
+        RetrievalService retrieval, CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(parameters.TenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (string.IsNullOrWhiteSpace(parameters.Query) || parameters.Query.Length > 2000) return Problems.BadRequest("query is required (at most 2000 characters).");
+        if (parameters.TopK is < 1 or > MaxTopK) return Problems.BadRequest($"top_k must be between 1 and {MaxTopK}.");
+        if (!Enum.TryParse<SearchMode>(parameters.Mode ?? "hybrid", ignoreCase: true, out var mode) || int.TryParse(parameters.Mode, out _))
+            return Problems.BadRequest("mode must be vector, keyword or hybrid.");
+        string[]? tables = null;
+        if (parameters.Table is not null)
+        {
+            if (!Identifiers.TryParseTable(parameters.Table, out var table, out var problem, allowReservedSchema: true))
+                return Problems.BadRequest($"Invalid table: {problem}.");
+            tables = [table.ToString()];
+        }
+        if (Time(parameters.From, "from", out var from) is { } fromProblem) return fromProblem;
+        if (Time(parameters.To, "to", out var to) is { } toProblem) return toProblem;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in request.Query.Where(q => q.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal)))
+        {
+            var field = key[MetadataPrefix.Length..];
+            if (Identifiers.FieldProblem(field) is { } fieldProblem && !field.StartsWith(Identifiers.ReservedPrefix, StringComparison.Ordinal))
+                return Problems.BadRequest($"Invalid metadata filter: {fieldProblem}.");
+            metadata[field] = value.ToString();
+        }
+
+        var search = new VectorSearch(parameters.TenantId!, parameters.Query, null, tables, from, to, metadata);
+        var hits = await retrieval.SearchAsync(search, mode, parameters.TopK ?? 10, cancellationToken);
+        return TypedResults.Ok(hits.Select(h => new Hit(h.Id, h.Text, h.Score, h.Metadata)).ToList());
+    }
+
+    private static async Task<Results<Ok<RetrievalService.Status>, ProblemHttpResult>> StatusAsync([FromQuery(Name = "tenant_id")] string? tenantId,
+        RetrievalService retrieval, CancellationToken cancellationToken)
+    {
+        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        return TypedResults.Ok(await retrieval.StatusAsync(tenantId!, cancellationToken));
+    }
+
+    private static async Task<Ok<List<RetrievalSource>>> SourcesAsync(LakeAccessor lakes, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await RetrievalSources.ListAsync(await lakes.GetAsync(cancellationToken), cancellationToken));
+
+    private static async Task<Results<Ok<List<RetrievalSource>>, ProblemHttpResult>> ReplaceSourcesAsync(List<SourceBody>? body, LakeAccessor lakes,
+        CancellationToken cancellationToken)
+    {
+        if (body is null) return Problems.BadRequest("The body must be a list of sources: [{table, text_template, metadata_fields, time_field}].");
+        List<RetrievalSource> sources = [];
+        foreach (var item in body)
+        {
+            if (!Identifiers.TryParseTable(item.Table, out var table, out var problem, allowReservedSchema: true))
+                return Problems.BadRequest($"Invalid table: {problem}.");
+            if (string.IsNullOrWhiteSpace(item.TextTemplate)) return Problems.BadRequest($"text_template is required for {table}.");
+            var source = new RetrievalSource(table.ToString(), item.TextTemplate, item.MetadataFields ?? [], item.TimeField);
+            if (source.TemplateFields.Concat(source.MetadataFields).FirstOrDefault(f => Identifiers.FieldProblem(f) is not null) is { } bad)
+                return Problems.BadRequest($"'{bad}' is not a field name.");
+            sources.Add(source);
+        }
+        if (sources.Select(s => s.Table).Distinct(StringComparer.Ordinal).Count() != sources.Count) return Problems.BadRequest("A table is listed twice.");
+        var lake = await lakes.GetAsync(cancellationToken);
+        await RetrievalSources.ReplaceAsync(lake, sources, cancellationToken);
+        return TypedResults.Ok(await RetrievalSources.ListAsync(lake, cancellationToken));
+    }
+
+    private static ProblemHttpResult? Time(string? text, string name, out DateTimeOffset? time)
+    {
+        time = null;
+        if (text is null) return null;
+        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
+            return Problems.BadRequest($"{name} '{text}' is not an ISO-8601 timestamp.");
+        time = parsed;
+        return null;
+    }
+}

@@ -1,0 +1,80 @@
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Lake.Catalog;
+using Microsoft.Extensions.AI;
+
+namespace Auraison.DataPlane.Retrieval;
+
+/// <summary>Embeds, stores and searches; fuses vector and keyword rankings by reciprocal rank for hybrid search.</summary>
+public sealed class RetrievalService(IEmbeddingGenerator<string, Embedding<float>> embeddings, IVectorStore store, LakeAccessor lakes)
+{
+    private const int RankConstant = 60;
+    private readonly SemaphoreSlim _ensure = new(1, 1);
+    private bool _ensured;
+
+    public sealed record Status(long PendingRequests, double? OldestPendingSeconds, long IndexedDocuments);
+
+    public async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
+    {
+        var generated = await embeddings.GenerateAsync(texts, cancellationToken: cancellationToken);
+        var vectors = generated.Select(e => e.Vector.ToArray()).ToArray();
+        await EnsureStoreAsync(vectors[0].Length, cancellationToken);
+        return vectors;
+    }
+
+    public Task StoreAsync(IReadOnlyList<VectorDocument> documents, CancellationToken cancellationToken) =>
+        store.UpsertAsync(documents, cancellationToken);
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorSearch search, SearchMode mode, int topK, CancellationToken cancellationToken)
+    {
+        var candidates = Math.Max(50, topK * 4);
+        // The query is embedded in every mode: it also tells the store the embedding size before the first search.
+        var vector = (await EmbedAsync([search.QueryText], cancellationToken))[0];
+        var query = search with { QueryVector = vector };
+        return mode switch
+        {
+            SearchMode.Vector => (await store.NearestAsync(query, topK, cancellationToken)).Take(topK).ToList(),
+            SearchMode.Keyword => (await store.KeywordAsync(query, topK, cancellationToken)).Take(topK).ToList(),
+            _ => Fuse(await store.NearestAsync(query, candidates, cancellationToken), await store.KeywordAsync(query, candidates, cancellationToken), topK),
+        };
+    }
+
+    /// <summary>Reciprocal rank fusion: each list adds 1/(60 + rank) for a document; the score is the sum.</summary>
+    public static IReadOnlyList<SearchHit> Fuse(IReadOnlyList<SearchHit> vector, IReadOnlyList<SearchHit> keyword, int topK)
+    {
+        var fused = new Dictionary<string, (SearchHit Hit, double Score)>(StringComparer.Ordinal);
+        foreach (var list in new[] { vector, keyword })
+            for (var rank = 0; rank < list.Count; rank++)
+            {
+                var hit = list[rank];
+                var add = 1.0 / (RankConstant + rank + 1);
+                fused[hit.Id] = fused.TryGetValue(hit.Id, out var existing) ? (existing.Hit, existing.Score + add) : (hit, add);
+            }
+        return fused.Values.OrderByDescending(f => f.Score).Take(topK).Select(f => f.Hit with { Score = f.Score }).ToList();
+    }
+
+    public async Task<Status> StatusAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var lake = await lakes.GetAsync(cancellationToken);
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var pending = await connection.ScalarAsync<long>(null, "SELECT count(*) FROM dataplane_embedding_outbox WHERE tenant_id = $1", cancellationToken, tenant);
+        var oldest = await connection.ScalarAsync<string>(null,
+            "SELECT CAST(min(enqueued_at) AS VARCHAR) FROM dataplane_embedding_outbox WHERE tenant_id = $1", cancellationToken, tenant);
+        double? age = oldest is null ? null : Math.Max(0, (DateTimeOffset.UtcNow - DateTimeOffset.Parse(oldest, System.Globalization.CultureInfo.InvariantCulture)).TotalSeconds);
+        return new Status(pending, age, await store.CountAsync(tenant, cancellationToken));
+    }
+
+    private async Task EnsureStoreAsync(int dimensions, CancellationToken cancellationToken)
+    {
+        if (_ensured) return;
+        await _ensure.WaitAsync(cancellationToken);
+        try
+        {
+            if (!_ensured) await store.EnsureAsync(dimensions, cancellationToken);
+            _ensured = true;
+        }
+        finally
+        {
+            _ensure.Release();
+        }
+    }
+}
