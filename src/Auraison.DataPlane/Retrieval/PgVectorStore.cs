@@ -14,6 +14,7 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly int _exactSearchThreshold;
+    private readonly string? _schema;
 
     public PgVectorStore(string connectionString, int exactSearchThreshold)
     {
@@ -23,6 +24,7 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         _exactSearchThreshold = exactSearchThreshold;
         var parsed = new NpgsqlConnectionStringBuilder(connectionString);
         Description = $"pgvector:{parsed.Host}:{parsed.Port}/{parsed.Database}";
+        _schema = parsed.SearchPath?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
     }
 
     public string Description { get; }
@@ -39,6 +41,8 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Execute(connection, "SELECT pg_advisory_xact_lock(7650)", cancellationToken);
         await Execute(connection, "CREATE EXTENSION IF NOT EXISTS vector", cancellationToken);
+        // Like the catalog, the table goes into the first schema of the search path, which may not exist yet.
+        if (_schema is not null) await Execute(connection, $"CREATE SCHEMA IF NOT EXISTS {Lake.Catalog.SqlText.Identifier(_schema)}", cancellationToken);
         await Execute(connection,
             $"""
              CREATE TABLE IF NOT EXISTS dataplane_vectors(id TEXT PRIMARY KEY, tenant_id TEXT NOT NULL, table_name TEXT NOT NULL,
