@@ -1,3 +1,4 @@
+using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
@@ -24,6 +25,7 @@ app.MapQuery();
 app.MapTables();
 app.MapSnapshots();
 app.MapRetrieval();
+app.MapKeys();
 
 await app.RunAsync();
 return 0;

@@ -17,6 +17,9 @@ public sealed class TestLake : IAsyncDisposable
         Schema = schema;
     }
 
+    /// <summary>The management key every test service accepts (production mode requires keys).</summary>
+    public const string BootstrapKey = "test-bootstrap-key-0123456789";
+
     public LakeMode Mode { get; }
 
     public string WorkDirectory { get; }
@@ -62,6 +65,7 @@ public sealed class TestLake : IAsyncDisposable
         ["DataPlane:S3:ServiceUrl"] = Servers?.S3ServiceUrl ?? "",
         ["DataPlane:S3:AccessKey"] = Servers?.S3AccessKey ?? "",
         ["DataPlane:S3:SecretKey"] = Servers?.S3SecretKey ?? "",
+        ["DataPlane:Auth:BootstrapKey"] = BootstrapKey,
     };
 
     /// <summary>Runs SQL against this test's PostgreSQL schema (production mode only).</summary>

@@ -14,7 +14,7 @@ internal sealed class DataPlaneApp : IAsyncDisposable
     {
         Lake = lake;
         Factory = factory;
-        Client = factory.CreateClient();
+        Client = factory.CreateAuthorizedClient();
     }
 
     public TestLake Lake { get; }

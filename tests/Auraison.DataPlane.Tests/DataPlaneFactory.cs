@@ -12,6 +12,14 @@ public sealed class DataPlaneFactory(IReadOnlyDictionary<string, string?> config
         return (lake, new DataPlaneFactory(lake.HostConfiguration));
     }
 
+    /// <summary>A client that presents the test management key.</summary>
+    public HttpClient CreateAuthorizedClient()
+    {
+        var client = CreateClient();
+        client.DefaultRequestHeaders.Authorization = new("Bearer", TestLake.BootstrapKey);
+        return client;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");

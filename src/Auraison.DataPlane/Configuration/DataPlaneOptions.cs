@@ -27,9 +27,15 @@ public sealed class DataPlaneOptions
 
     public RetrievalOptions Retrieval { get; set; } = new();
 
+    public AuthOptions Auth { get; set; } = new();
+
+    public PolicyOptions Policy { get; set; } = new();
+
     public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
 
     public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
+
+    public bool AuthRequired => Auth.Enabled ?? !IsEmbeddedCatalog;
 
     public LakeSettings ToLakeSettings() => new()
     {
@@ -108,4 +114,27 @@ public sealed class RetrievalOptions
 
     /// <summary>Run the background indexer in this process (turn off on replicas that only serve queries).</summary>
     public bool IndexerEnabled { get; set; } = true;
+}
+
+/// <summary>API keys. Production mode always requires them; the embedded default runs without them, for loopback callers only.</summary>
+public sealed class AuthOptions
+{
+    /// <summary>Unset: on in production mode, off in the embedded default.</summary>
+    public bool? Enabled { get; set; }
+
+    /// <summary>A management key with every scope, for creating the first real keys. At least 16 characters.</summary>
+    public string? BootstrapKey { get; set; }
+
+    /// <summary>Requests per second allowed per key (token bucket); 0 turns rate limiting off.</summary>
+    public int PermitsPerSecond { get; set; }
+
+    /// <summary>Requests a key may make at once above the steady rate.</summary>
+    public int Burst { get; set; } = 100;
+}
+
+/// <summary>The background retention job.</summary>
+public sealed class PolicyOptions
+{
+    /// <summary>How often retention runs for every tenant with a retention limit; 0 turns the background job off.</summary>
+    public int RetentionIntervalMinutes { get; set; } = 60;
 }

@@ -14,6 +14,16 @@ public sealed class DataPlaneOptionsValidator : IValidateOptions<DataPlaneOption
         CheckConnectionString(options.Catalog, "DataPlane:Catalog", failures);
         CheckConnectionString(options.Vectors, "DataPlane:Vectors", failures);
         CheckDataPath(options, failures);
+        if (!options.IsEmbeddedCatalog && options.Auth.Enabled == false)
+            failures.Add("DataPlane:Auth:Enabled cannot be false in production mode (DataPlane:Catalog is set); API keys are required there.");
+        if (options.Auth.BootstrapKey is { Length: > 0 and < 16 })
+            failures.Add("DataPlane:Auth:BootstrapKey must be at least 16 characters.");
+        if (options.Auth.PermitsPerSecond < 0 || options.Auth.Burst < 1)
+            failures.Add("DataPlane:Auth:PermitsPerSecond must be 0 or more and DataPlane:Auth:Burst at least 1.");
+        if (options.Query.MaxRows < 1 || options.Query.TimeoutSeconds < 1)
+            failures.Add("DataPlane:Query:MaxRows and DataPlane:Query:TimeoutSeconds must be at least 1.");
+        if (options.Ingest.MaxBodyBytes < 1 || options.Ingest.MaxRecordsPerRequest < 1 || options.Ingest.MaxBatchRequests < 1 || options.Ingest.MaxBatchRows < 1)
+            failures.Add("DataPlane:Ingest limits must be at least 1.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

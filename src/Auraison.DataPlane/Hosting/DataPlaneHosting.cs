@@ -44,6 +44,9 @@ public static class DataPlaneHosting
 
         builder.Services.AddRequestDecompression();
         builder.Services.AddSingleton<LakeAccessor>();
+        builder.Services.AddSingleton<Auth.Authenticator>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddRateLimiting(builder.Configuration);
         builder.Services.AddSingleton(services => new IngestWriter(
             services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
         builder.Services.AddSingleton<IngestQueue>();
@@ -83,6 +86,8 @@ public static class DataPlaneHosting
         app.UseStatusCodePages();
         app.UseSerilogRequestLogging();
         app.UseRequestDecompression();
+        app.UseRateLimiter();
+        app.WarnWhenAuthenticationIsOff();
         app.UseSwagger();
         app.UseSwaggerUI();
         return app;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Schema;
@@ -17,7 +18,7 @@ public static class IngestApi
 
     public static RouteGroupBuilder MapIngest(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/data/ingest").WithTags("Ingest");
+        var group = routes.MapGroup("/data/ingest").WithTags("Ingest").RequireScope(ApiScopes.Ingest);
         group.MapPost("", IngestAsync)
             .Accepts<IngestRequest>("application/json", "application/x-ndjson")
             .WithSummary("Store job output records in a lake table (created on first write); 201 once committed.")
@@ -65,9 +66,11 @@ public static class IngestApi
         }
 
         if (Validate(request, parameters, limits, out var command) is { } invalid) return invalid;
+        if (TenantAccess.Check(http, command!.TenantId) is { } denied) return denied;
+        command = command with { Caller = http.Caller().Id };
         try
         {
-            var outcome = await ingest.IngestAsync(command!, cancellationToken);
+            var outcome = await ingest.IngestAsync(command, cancellationToken);
             if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
             return TypedResults.Created((string?)null, outcome.Reply);
         }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Snapshots;
@@ -12,7 +13,7 @@ public static class QueryApi
 {
     public static RouteGroupBuilder MapQuery(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/data/query").WithTags("Query");
+        var group = routes.MapGroup("/data/query").WithTags("Query").RequireScope(ApiScopes.Query);
         group.MapGet("", GetAsync).WithSummary("Run one read-only DuckDB SQL query over the tenant's tables.");
         group.MapPost("", PostAsync).WithSummary("Same as GET, with the fields in a JSON body (for long SQL).");
         return group;
@@ -31,18 +32,18 @@ public static class QueryApi
         [FromQuery(Name = "max_rows")] public int? MaxRows { get; init; }
     }
 
-    private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> GetAsync([AsParameters] QueryRequest request, QuerySessions sessions,
-        QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
-        RunAsync(request, sessions, runner, snapshots, cancellationToken);
+    private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> GetAsync(HttpContext http, [AsParameters] QueryRequest request,
+        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
+        RunAsync(http, request, sessions, runner, snapshots, cancellationToken);
 
-    private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> PostAsync([FromBody] QueryRequest request, QuerySessions sessions,
-        QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
-        RunAsync(request, sessions, runner, snapshots, cancellationToken);
+    private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> PostAsync(HttpContext http, [FromBody] QueryRequest request,
+        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
+        RunAsync(http, request, sessions, runner, snapshots, cancellationToken);
 
-    private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(QueryRequest request, QuerySessions sessions, QueryRunner runner,
-        WorldModelSnapshots snapshots, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(HttpContext http, QueryRequest request, QuerySessions sessions,
+        QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(request.TenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(http, request.TenantId) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(request.Sql)) return Problems.BadRequest("sql is required.");
         if (request.MaxRows is < 1) return Problems.BadRequest("max_rows must be at least 1.");
         if (Selector(request, out var selector) is { } selectorProblem) return selectorProblem;

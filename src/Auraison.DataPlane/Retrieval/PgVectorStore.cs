@@ -118,6 +118,9 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
 
     private static async Task<long> CountAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
     {
+        // Before the first document the table may not exist yet: nothing is indexed then.
+        await using (var exists = new NpgsqlCommand("SELECT to_regclass('dataplane_vectors') IS NOT NULL", connection))
+            if (!(bool)(await exists.ExecuteScalarAsync(cancellationToken))!) return 0;
         await using var command = new NpgsqlCommand("SELECT count(*) FROM dataplane_vectors WHERE tenant_id = $1", connection);
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         return (long)(await command.ExecuteScalarAsync(cancellationToken))!;

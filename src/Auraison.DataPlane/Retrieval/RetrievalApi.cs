@@ -1,4 +1,5 @@
 using System.Globalization;
+using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
@@ -15,12 +16,12 @@ public static class RetrievalApi
     public static RouteGroupBuilder MapRetrieval(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/data").WithTags("Retrieval");
-        group.MapGet("/retrieve", RetrieveAsync)
+        group.MapGet("/retrieve", RetrieveAsync).RequireScope(ApiScopes.Retrieve)
             .WithSummary("The rows most relevant to a natural-language query, best first: vector, keyword or hybrid (RRF) ranking.")
             .WithDescription("Metadata filters are query parameters named meta.<field>, e.g. meta.status=failed.");
-        group.MapGet("/retrieve/status", StatusAsync).WithSummary("Indexer lag: requests waiting to be embedded, the oldest one's age, documents indexed.");
-        group.MapGet("/retrieval/sources", SourcesAsync).WithSummary("Which tables are retrievable and how their rows become text.");
-        group.MapPut("/retrieval/sources", ReplaceSourcesAsync).WithSummary("Replace the retrievable tables; rows already stored in new ones are indexed too.");
+        group.MapGet("/retrieve/status", StatusAsync).RequireScope(ApiScopes.Retrieve).WithSummary("Indexer lag: requests waiting to be embedded, the oldest one's age, documents indexed.");
+        group.MapGet("/retrieval/sources", SourcesAsync).RequireScope(ApiScopes.Retrieve).WithSummary("Which tables are retrievable and how their rows become text.");
+        group.MapPut("/retrieval/sources", ReplaceSourcesAsync).RequireScope(ApiScopes.Admin).WithSummary("Replace the retrievable tables; rows already stored in new ones are indexed too.");
         return group;
     }
 
@@ -42,7 +43,7 @@ public static class RetrievalApi
     private static async Task<Results<Ok<List<Hit>>, ProblemHttpResult>> RetrieveAsync([AsParameters] RetrieveParameters parameters, HttpRequest request,
         RetrievalService retrieval, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(parameters.TenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(request.HttpContext, parameters.TenantId) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(parameters.Query) || parameters.Query.Length > 2000) return Problems.BadRequest("query is required (at most 2000 characters).");
         if (parameters.TopK is < 1 or > MaxTopK) return Problems.BadRequest($"top_k must be between 1 and {MaxTopK}.");
         if (!Enum.TryParse<SearchMode>(parameters.Mode ?? "hybrid", ignoreCase: true, out var mode) || int.TryParse(parameters.Mode, out _))
@@ -70,10 +71,10 @@ public static class RetrievalApi
         return TypedResults.Ok(hits.Select(h => new Hit(h.Id, h.Text, h.Score, h.Metadata)).ToList());
     }
 
-    private static async Task<Results<Ok<RetrievalService.Status>, ProblemHttpResult>> StatusAsync([FromQuery(Name = "tenant_id")] string? tenantId,
-        RetrievalService retrieval, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<RetrievalService.Status>, ProblemHttpResult>> StatusAsync(HttpContext http,
+        [FromQuery(Name = "tenant_id")] string? tenantId, RetrievalService retrieval, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         return TypedResults.Ok(await retrieval.StatusAsync(tenantId!, cancellationToken));
     }
 

@@ -26,6 +26,18 @@ public static class ServiceTables
           metadata_fields VARCHAR NOT NULL, time_field VARCHAR, updated_at TIMESTAMP WITH TIME ZONE)
         """,
         """
+        CREATE TABLE IF NOT EXISTS dataplane_api_keys(key_id VARCHAR PRIMARY KEY, secret_hash VARCHAR NOT NULL, tenant_id VARCHAR,
+          scopes VARCHAR NOT NULL, name VARCHAR, created_at TIMESTAMP WITH TIME ZONE, created_by VARCHAR, revoked_at TIMESTAMP WITH TIME ZONE)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_policies(tenant_id VARCHAR PRIMARY KEY, version BIGINT NOT NULL, policy VARCHAR NOT NULL,
+          updated_at TIMESTAMP WITH TIME ZONE, updated_by VARCHAR)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_policy_audit(tenant_id VARCHAR NOT NULL, version BIGINT NOT NULL, changed_at TIMESTAMP WITH TIME ZONE,
+          changed_by VARCHAR, old_policy VARCHAR, new_policy VARCHAR NOT NULL, PRIMARY KEY (tenant_id, version))
+        """,
+        """
         CREATE TABLE IF NOT EXISTS dataplane_embedding_outbox(partition_id UUID PRIMARY KEY, tenant_id VARCHAR NOT NULL,
           table_name VARCHAR NOT NULL, lake_snapshot_id BIGINT, enqueued_at TIMESTAMP WITH TIME ZONE)
         """,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Lake.Catalog;
@@ -17,12 +18,12 @@ public static class SnapshotsApi
     public static RouteGroupBuilder MapSnapshots(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/data").WithTags("Snapshots");
-        group.MapPost("/snapshots", PostAsync)
+        group.MapPost("/snapshots", PostAsync).RequireScope(ApiScopes.Snapshots)
             .Accepts<WorldModelSnapshotRequest>("application/json")
             .WithSummary("Checkpoint a world-model snapshot; it pins the lake snapshot that commits it, for replay.");
-        group.MapGet("/snapshots/{snapshot_id}", GetAsync).WithSummary("One world-model snapshot with its lake_snapshot_id.");
-        group.MapGet("/snapshots", ListAsync).WithSummary("World-model snapshots, newest first, filtered by intent and time.");
-        group.MapGet("/lake/snapshots", LakeSnapshotsAsync).WithSummary("Lake versions with what each commit changed.");
+        group.MapGet("/snapshots/{snapshot_id}", GetAsync).RequireScope(ApiScopes.Snapshots).WithSummary("One world-model snapshot with its lake_snapshot_id.");
+        group.MapGet("/snapshots", ListAsync).RequireScope(ApiScopes.Snapshots).WithSummary("World-model snapshots, newest first, filtered by intent and time.");
+        group.MapGet("/lake/snapshots", LakeSnapshotsAsync).RequireScope(ApiScopes.Query).WithSummary("Lake versions with what each commit changed.");
         return group;
     }
 
@@ -53,7 +54,7 @@ public static class SnapshotsApi
         }
         if (body.ValueKind != JsonValueKind.Object) return Problems.BadRequest("The body must be a WorldModelSnapshot object.");
         var tenant = body.TryGetProperty("tenant_id", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-        if (TenantIds.Problem(tenant) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(http, tenant) is { } denied) return denied;
         if (RequiredUuid(body, "intent_id", out _) is { } intentProblem) return Problems.BadRequest(intentProblem);
         if (!body.TryGetProperty("timestamp", out var timestamp) || timestamp.ValueKind != JsonValueKind.String
             || !JsonTyping.TryTimestamp(timestamp.GetString()!, out _))
@@ -80,22 +81,22 @@ public static class SnapshotsApi
         }
     }
 
-    private static async Task<Results<Ok<Dictionary<string, object?>>, ProblemHttpResult>> GetAsync(
+    private static async Task<Results<Ok<Dictionary<string, object?>>, ProblemHttpResult>> GetAsync(HttpContext http,
         [FromRoute(Name = "snapshot_id")] string snapshotId, [FromQuery(Name = "tenant_id")] string? tenantId, WorldModelSnapshots snapshots,
         CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         if (!Guid.TryParse(snapshotId, out var id)) return Problems.BadRequest($"snapshot_id '{snapshotId}' is not a UUID.");
         var found = await snapshots.FindAsync(tenantId!, id, cancellationToken);
         return found is null ? Problems.NotFound($"World-model snapshot {id} does not exist for tenant {tenantId}.") : TypedResults.Ok(Document(found, tenantId!));
     }
 
-    private static async Task<Results<Ok<List<Dictionary<string, object?>>>, ProblemHttpResult>> ListAsync(
+    private static async Task<Results<Ok<List<Dictionary<string, object?>>>, ProblemHttpResult>> ListAsync(HttpContext http,
         [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "intent_id")] string? intentId,
         [FromQuery(Name = "from")] string? from, [FromQuery(Name = "to")] string? to, [FromQuery(Name = "limit")] int? limit,
         WorldModelSnapshots snapshots, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         Guid? intent = null;
         if (intentId is not null)
         {
@@ -109,11 +110,11 @@ public static class SnapshotsApi
         return TypedResults.Ok(rows.Select(r => Document(r, tenantId!)).ToList());
     }
 
-    private static async Task<Results<Ok<List<LakeSnapshot>>, ProblemHttpResult>> LakeSnapshotsAsync(
+    private static async Task<Results<Ok<List<LakeSnapshot>>, ProblemHttpResult>> LakeSnapshotsAsync(HttpContext http,
         [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "after")] long? after, [FromQuery(Name = "limit")] int? limit,
         LakeAccessor lakes, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(tenantId) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
+        if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
         var lake = await lakes.GetAsync(cancellationToken);
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
@@ -15,9 +16,11 @@ public static partial class TablesApi
     public static RouteGroupBuilder MapTables(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/data/tables").WithTags("Tables");
-        group.MapGet("", ListAsync).WithSummary("The tables the tenant can query, with columns, its row counts and last change.");
-        group.MapGet("/{name}", GetAsync).WithSummary("One table (name or schema.name) as the tenant sees it.");
-        group.MapPut("/{name}", DeclareAsync).WithSummary("Declare a table up front: columns, partitioning, and whether unknown fields are added or rejected.");
+        group.MapGet("", ListAsync).RequireScope(ApiScopes.Query)
+            .WithSummary("The tables the tenant can query, with columns, its row counts and last change.");
+        group.MapGet("/{name}", GetAsync).RequireScope(ApiScopes.Query).WithSummary("One table (name or schema.name) as the tenant sees it.");
+        group.MapPut("/{name}", DeclareAsync).RequireScope(ApiScopes.Admin)
+            .WithSummary("Declare a table up front: columns, partitioning, and whether unknown fields are added or rejected.");
         return group;
     }
 
@@ -35,18 +38,18 @@ public static partial class TablesApi
     [GeneratedRegex(@"^(year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$", RegexOptions.IgnoreCase)]
     private static partial Regex TransformKey();
 
-    private static async Task<Results<Ok<List<TableInfo>>, ProblemHttpResult>> ListAsync([FromQuery(Name = "tenant_id")] string? tenantId,
-        LakeAccessor lakes, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
+        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(tenantId) is { } problem) return Problems.BadRequest(problem);
+        if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         var lake = await lakes.GetAsync(cancellationToken);
         return TypedResults.Ok(await DescribeAsync(lake, tenantId!, _ => true, cancellationToken));
     }
 
-    private static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(string name, [FromQuery(Name = "tenant_id")] string? tenantId,
-        LakeAccessor lakes, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(HttpContext http, string name,
+        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, CancellationToken cancellationToken)
     {
-        if (TenantIds.Problem(tenantId) is { } problem) return Problems.BadRequest(problem);
+        if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         if (!Identifiers.TryParseTable(name, out var table, out var nameProblem, allowReservedSchema: true))
             return Problems.BadRequest($"Invalid table: {nameProblem}.");
         var lake = await lakes.GetAsync(cancellationToken);

@@ -115,7 +115,7 @@ public class RetrievalApiTests
         foreach (var (key, value) in noIndexer) configuration[key] = value;
         await using (var first = new DataPlaneFactory(configuration))
         {
-            var client = first.CreateClient();
+            var client = first.CreateAuthorizedClient();
             for (var request = 0; request < 3; request++)
             {
                 var response = await client.PostAsJsonAsync("/data/ingest", new
@@ -135,7 +135,7 @@ public class RetrievalApiTests
 
         configuration["DataPlane:Retrieval:IndexerEnabled"] = "true";
         await using var second = new DataPlaneFactory(configuration);
-        var restarted = second.CreateClient();
+        var restarted = second.CreateAuthorizedClient();
         JsonElement status = default;
         for (var attempt = 0; attempt < 600; attempt++)
         {
