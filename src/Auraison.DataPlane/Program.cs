@@ -2,6 +2,7 @@ using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
+using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
 using Auraison.DataPlane.Snapshots;
@@ -26,6 +27,7 @@ app.MapTables();
 app.MapSnapshots();
 app.MapRetrieval();
 app.MapKeys();
+app.MapPolicy();
 
 await app.RunAsync();
 return 0;

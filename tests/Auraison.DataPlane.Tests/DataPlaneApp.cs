@@ -25,12 +25,30 @@ internal sealed class DataPlaneApp : IAsyncDisposable
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<DataPlaneApp> StartAsync(LakeMode mode, IReadOnlyDictionary<string, string?>? settings = null)
+    public static async Task<DataPlaneApp> StartAsync(LakeMode mode, IReadOnlyDictionary<string, string?>? settings = null,
+        Action<IServiceCollection>? services = null)
     {
         var lake = await TestLake.CreateAsync(mode);
         var configuration = new Dictionary<string, string?>(lake.HostConfiguration);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        return new DataPlaneApp(lake, new DataPlaneFactory(configuration));
+        return new DataPlaneApp(lake, new DataPlaneFactory(configuration, services));
+    }
+
+    /// <summary>A client presenting another key (or none).</summary>
+    public HttpClient ClientWith(string? key)
+    {
+        var client = Factory.CreateClient();
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        return client;
+    }
+
+    /// <summary>Creates an API key through the API with the test management key; returns the secret.</summary>
+    public async Task<string> CreateKeyAsync(string? tenant, params string[] scopes)
+    {
+        var response = await Client.PostAsJsonAsync("/data/keys", new { tenant_id = tenant, scopes }, Ct);
+        var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created, $"{(int)response.StatusCode} {body}");
+        return body.GetProperty("key").GetString()!;
     }
 
     public Task<HttpResponseMessage> IngestAsync(string tenant, string table, object records, string? idempotencyKey = null,

@@ -1,10 +1,13 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Auraison.DataPlane.Tests;
 
 /// <summary>The service in-process, configured for one test's private lake; one factory per test.</summary>
-public sealed class DataPlaneFactory(IReadOnlyDictionary<string, string?> configuration) : WebApplicationFactory<Program>
+public sealed class DataPlaneFactory(IReadOnlyDictionary<string, string?> configuration, Action<IServiceCollection>? services = null)
+    : WebApplicationFactory<Program>
 {
     public static async Task<(TestLake Lake, DataPlaneFactory Factory)> CreateAsync(LakeMode mode)
     {
@@ -24,5 +27,6 @@ public sealed class DataPlaneFactory(IReadOnlyDictionary<string, string?> config
     {
         builder.UseEnvironment("Testing");
         foreach (var (key, value) in configuration) builder.UseSetting(key, value);
+        if (services is not null) builder.ConfigureTestServices(services);
     }
 }

@@ -18,11 +18,14 @@ public static class DeleteOperations
 
     private sealed record PlannedDelete(DataFileInfo File, StagedFile? DeleteFile, long DeleteCount, bool WholeFile);
 
-    /// <summary>Deletes the rows of the table matching a DuckDB predicate over its columns; returns how many went.</summary>
+    /// <summary>
+    /// Deletes the rows of the table matching a DuckDB predicate over its columns; returns how many went.
+    /// <paramref name="includeFile"/> limits which files are looked at (for instance one partition's).
+    /// </summary>
     public static async Task<Committed<long>> DeleteWhereAsync(this Lakehouse lake, LakeTable table, string predicate,
-        CancellationToken cancellationToken, CommitOptions? options = null)
+        CancellationToken cancellationToken, CommitOptions? options = null, Func<LakeTable, DataFileInfo, bool>? includeFile = null)
     {
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, t => t.Id == table.Id);
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, t => t.Id == table.Id, includeFile);
         var current = content.Tables.SingleOrDefault() ?? throw new LakeConflictException($"Table {table.QualifiedName} no longer exists.");
         var data = content.Data[current.Id];
         if (data.InlinedRows.Count > 0 || data.InlinedDeletes.Count > 0)

@@ -47,8 +47,12 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Auth.Authenticator>();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddRateLimiting(builder.Configuration);
+        builder.Services.AddSingleton<Policy.PolicyStore>();
+        builder.Services.AddSingleton<Policy.RetentionJob>();
+        builder.Services.AddHostedService<Policy.RetentionScheduler>();
         builder.Services.AddSingleton(services => new IngestWriter(
-            services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions));
+            services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions,
+            services.GetRequiredService<Policy.PolicyStore>()));
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<IngestService>();
         builder.Services.AddSingleton<QuerySessions>();

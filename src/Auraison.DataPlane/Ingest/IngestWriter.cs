@@ -4,6 +4,7 @@ using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Lake.Writing;
+using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tables;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
@@ -15,7 +16,7 @@ namespace Auraison.DataPlane.Ingest;
 /// partition) and one snapshot, together with each request's lineage and idempotency rows. A request whose records
 /// do not fit is answered on its own; the others still commit.
 /// </summary>
-public sealed class IngestWriter(JsonSerializerOptions json)
+public sealed class IngestWriter(JsonSerializerOptions json, PolicyStore policies)
 {
     private static readonly IReadOnlyList<ColumnDefinition> QuarantineColumns =
     [
@@ -63,6 +64,16 @@ public sealed class IngestWriter(JsonSerializerOptions json)
             staged.AddRange(files);
             var quarantined = quarantine is null ? [] : await StageAsync(lake, work, quarantine, accepted.SelectMany(QuarantineRows), cancellationToken);
             staged.AddRange(quarantined);
+
+            // Files are per tenant, so a tenant over its quota drops out of the batch whole, before anything is uploaded.
+            var overQuota = await OverQuotaAsync(lake, staged, cancellationToken);
+            foreach (var refused in accepted.Where(a => overQuota.ContainsKey(a.Request.Command.TenantId)))
+                refused.Request.Reply.TrySetException(new IngestRejectedException(StatusCodes.Status507InsufficientStorage, "Storage quota exceeded",
+                    overQuota[refused.Request.Command.TenantId]));
+            accepted = accepted.Where(a => !overQuota.ContainsKey(a.Request.Command.TenantId)).ToList();
+            files = files.Where(f => !overQuota.ContainsKey(TenantOf(f))).ToList();
+            quarantined = quarantined.Where(f => !overQuota.ContainsKey(TenantOf(f))).ToList();
+            if (accepted.Count == 0) return;
             await lake.UploadAsync(table, files, cancellationToken);
             if (quarantine is not null) await lake.UploadAsync(quarantine, quarantined, cancellationToken);
 
@@ -191,7 +202,24 @@ public sealed class IngestWriter(JsonSerializerOptions json)
     }
 
     private static IReadOnlyList<string> FilesOf(IReadOnlyList<StagedFile> files, string tenant) =>
-        files.Where(f => f.PartitionValues.Count > 0 && f.PartitionValues[0] == tenant).Select(f => f.RelativePath).ToList();
+        files.Where(f => TenantOf(f) == tenant).Select(f => f.RelativePath).ToList();
+
+    private static string TenantOf(StagedFile file) => file.PartitionValues.Count > 0 ? file.PartitionValues[0] ?? "" : "";
+
+    /// <summary>Tenants whose stored bytes plus this batch's would pass their quota, with the reason.</summary>
+    private async Task<Dictionary<string, string>> OverQuotaAsync(Lakehouse lake, IReadOnlyList<StagedFile> staged, CancellationToken cancellationToken)
+    {
+        var refused = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var tenant in staged.GroupBy(TenantOf))
+        {
+            if ((await policies.GetAsync(tenant.Key, cancellationToken)).MaxStorageBytes is not { } limit) continue;
+            var used = await TenantUsage.BytesAsync(lake, tenant.Key, cancellationToken);
+            var adding = tenant.Sum(f => f.FileSizeBytes);
+            if (used + adding > limit)
+                refused[tenant.Key] = $"Tenant {tenant.Key} stores {used} bytes; this request adds {adding} and its quota is {limit} bytes.";
+        }
+        return refused;
+    }
 
     private async Task RecordLineageAsync(CatalogCommit commit, Accepted request, TableName name, IReadOnlyList<string> files, CancellationToken cancellationToken)
     {

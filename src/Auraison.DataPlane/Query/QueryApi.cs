@@ -2,6 +2,7 @@ using System.Globalization;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -33,15 +34,15 @@ public static class QueryApi
     }
 
     private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> GetAsync(HttpContext http, [AsParameters] QueryRequest request,
-        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
-        RunAsync(http, request, sessions, runner, snapshots, cancellationToken);
+        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, CancellationToken cancellationToken) =>
+        RunAsync(http, request, sessions, runner, snapshots, policies, cancellationToken);
 
     private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> PostAsync(HttpContext http, [FromBody] QueryRequest request,
-        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken) =>
-        RunAsync(http, request, sessions, runner, snapshots, cancellationToken);
+        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, CancellationToken cancellationToken) =>
+        RunAsync(http, request, sessions, runner, snapshots, policies, cancellationToken);
 
     private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(HttpContext http, QueryRequest request, QuerySessions sessions,
-        QueryRunner runner, WorldModelSnapshots snapshots, CancellationToken cancellationToken)
+        QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, CancellationToken cancellationToken)
     {
         if (TenantAccess.Check(http, request.TenantId) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(request.Sql)) return Problems.BadRequest("sql is required.");
@@ -56,7 +57,8 @@ public static class QueryApi
                 if (pinned is null) return Problems.NotFound($"World-model snapshot {snapshotId} does not exist for tenant {request.TenantId}.");
                 selector = SnapshotSelector.ById(pinned.Value);
             }
-            var session = await sessions.GetAsync(request.TenantId!, selector, _ => true, "all", cancellationToken);
+            var policy = await policies.GetAsync(request.TenantId!, cancellationToken);
+            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken);
             return TypedResults.Ok(await runner.RunAsync(session, request.Sql, request.MaxRows, cancellationToken));
         }
         catch (SnapshotNotFoundException e)

@@ -83,6 +83,16 @@ public sealed class DuckDbVectorStore : IVectorStore, IDisposable
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 
+    public async Task<long> DeleteAsync(string tenantId, IReadOnlyCollection<Guid> partitionIds, CancellationToken cancellationToken)
+    {
+        if (partitionIds.Count == 0 || await CountAsync(tenantId, cancellationToken) == 0) return 0;
+        await using var connection = await ConnectAsync(cancellationToken);
+        await using var command = Command(connection,
+            $"DELETE FROM vectors WHERE tenant_id = $1 AND CAST(partition_id AS VARCHAR) IN ({string.Join(", ", partitionIds.Select(p => Literal(p.ToString())))})",
+            [tenantId]);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static string Vector(float[] values) =>
         "CAST([" + string.Join(", ", values.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + $"] AS FLOAT[{values.Length.ToString(CultureInfo.InvariantCulture)}])";
 

@@ -116,6 +116,16 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         return await CountAsync(connection, tenantId, cancellationToken);
     }
 
+    public async Task<long> DeleteAsync(string tenantId, IReadOnlyCollection<Guid> partitionIds, CancellationToken cancellationToken)
+    {
+        await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
+        if (partitionIds.Count == 0 || await CountAsync(connection, tenantId, cancellationToken) == 0) return 0;
+        await using var command = new NpgsqlCommand("DELETE FROM dataplane_vectors WHERE tenant_id = $1 AND partition_id = ANY($2)", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = partitionIds.ToArray() });
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     private static async Task<long> CountAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
     {
         // Before the first document the table may not exist yet: nothing is indexed then.

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -41,7 +42,7 @@ public static class RetrievalApi
     public sealed record SourceBody(string? Table, string? TextTemplate, List<string>? MetadataFields, string? TimeField);
 
     private static async Task<Results<Ok<List<Hit>>, ProblemHttpResult>> RetrieveAsync([AsParameters] RetrieveParameters parameters, HttpRequest request,
-        RetrievalService retrieval, CancellationToken cancellationToken)
+        RetrievalService retrieval, PolicyStore policies, LakeAccessor lakes, CancellationToken cancellationToken)
     {
         if (TenantAccess.Check(request.HttpContext, parameters.TenantId) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(parameters.Query) || parameters.Query.Length > 2000) return Problems.BadRequest("query is required (at most 2000 characters).");
@@ -66,6 +67,14 @@ public static class RetrievalApi
             metadata[field] = value.ToString();
         }
 
+        // The tenant's policy narrows retrieval to the tables it may read, like SQL and table listing.
+        var policy = await policies.GetAsync(parameters.TenantId!, cancellationToken);
+        if (tables?.FirstOrDefault(t => !policy.Allows(Parse(t))) is { } forbidden)
+            return Problems.Forbidden($"Table {forbidden} is not allowed by this tenant's policy.");
+        if (tables is null && policy.AllowedTables is not null)
+            tables = (await RetrievalSources.ListAsync(await lakes.GetAsync(cancellationToken), cancellationToken))
+                .Select(s => s.Table).Where(t => policy.Allows(Parse(t))).ToArray();
+        if (tables is { Length: 0 }) return TypedResults.Ok(new List<Hit>());
         var search = new VectorSearch(parameters.TenantId!, parameters.Query, null, tables, from, to, metadata);
         var hits = await retrieval.SearchAsync(search, mode, parameters.TopK ?? 10, cancellationToken);
         return TypedResults.Ok(hits.Select(h => new Hit(h.Id, h.Text, h.Score, h.Metadata)).ToList());
@@ -100,6 +109,12 @@ public static class RetrievalApi
         var lake = await lakes.GetAsync(cancellationToken);
         await RetrievalSources.ReplaceAsync(lake, sources, cancellationToken);
         return TypedResults.Ok(await RetrievalSources.ListAsync(lake, cancellationToken));
+    }
+
+    private static TableName Parse(string table)
+    {
+        Identifiers.TryParseTable(table, out var name, out _, allowReservedSchema: true);
+        return name;
     }
 
     private static ProblemHttpResult? Time(string? text, string name, out DateTimeOffset? time)

@@ -47,6 +47,9 @@ public interface IVectorStore
     Task<IReadOnlyList<SearchHit>> KeywordAsync(VectorSearch search, int limit, CancellationToken cancellationToken);
 
     Task<long> CountAsync(string tenantId, CancellationToken cancellationToken);
+
+    /// <summary>Removes the tenant's documents of these ingest requests (retention); returns how many went.</summary>
+    Task<long> DeleteAsync(string tenantId, IReadOnlyCollection<Guid> partitionIds, CancellationToken cancellationToken);
 }
 
 public static partial class SearchTerms

@@ -4,6 +4,7 @@ using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -39,19 +40,22 @@ public static partial class TablesApi
     private static partial Regex TransformKey();
 
     private static async Task<Results<Ok<List<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
-        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, CancellationToken cancellationToken)
+        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, CancellationToken cancellationToken)
     {
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         var lake = await lakes.GetAsync(cancellationToken);
-        return TypedResults.Ok(await DescribeAsync(lake, tenantId!, _ => true, cancellationToken));
+        var policy = await policies.GetAsync(tenantId!, cancellationToken);
+        return TypedResults.Ok(await DescribeAsync(lake, tenantId!, policy.Allows, cancellationToken));
     }
 
     private static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(HttpContext http, string name,
-        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, CancellationToken cancellationToken)
+        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, CancellationToken cancellationToken)
     {
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         if (!Identifiers.TryParseTable(name, out var table, out var nameProblem, allowReservedSchema: true))
             return Problems.BadRequest($"Invalid table: {nameProblem}.");
+        if (!(await policies.GetAsync(tenantId!, cancellationToken)).Allows(table))
+            return Problems.Forbidden($"Table {table} is not allowed by this tenant's policy.");
         var lake = await lakes.GetAsync(cancellationToken);
         var found = await DescribeAsync(lake, tenantId!, t => t == table, cancellationToken);
         return found.Count == 1 ? TypedResults.Ok(found[0]) : Problems.NotFound($"Table {table} does not exist.");

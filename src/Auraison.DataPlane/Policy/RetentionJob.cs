@@ -1,0 +1,117 @@
+using System.Globalization;
+using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Maintenance;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Writing;
+using Auraison.DataPlane.Retrieval;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Snapshots;
+using Auraison.DataPlane.Tenancy;
+using static Auraison.DataPlane.Lake.Catalog.SqlText;
+
+namespace Auraison.DataPlane.Policy;
+
+/// <summary>
+/// Applies a tenant's retention: deletes its rows ingested before the cut-off (whole files where a file holds only
+/// such rows) and their vectors, expires the lake snapshots that kept them readable — except those a world-model
+/// checkpoint still within its tenant's retention pins — and deletes the objects no remaining snapshot needs.
+/// </summary>
+public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, IVectorStore vectors, TimeProvider time)
+{
+    public sealed record TableReport(string Table, long Rows);
+
+    public sealed record Report(string TenantId, bool DryRun, DateTimeOffset? Cutoff, IReadOnlyList<TableReport> Tables, long Vectors,
+        IReadOnlyList<long> ExpiredSnapshots, IReadOnlyList<string> DeletedFiles);
+
+    public async Task<Report> RunAsync(string tenant, bool dryRun, CancellationToken cancellationToken)
+    {
+        var policy = await policies.GetAsync(tenant, cancellationToken);
+        if (policy.RetentionDays is not { } days) return new Report(tenant, dryRun, null, [], 0, [], []);
+        var now = time.GetUtcNow();
+        var cutoff = now.AddDays(-days);
+        var lake = await lakes.GetAsync(cancellationToken);
+        var predicate = $"{TenantData.RowFilter(tenant)} AND {Identifier(Lineage.IngestedAt)} < CAST({Literal(CatalogReader.Timestamp(cutoff))} AS TIMESTAMPTZ)";
+
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.IsTenantTable, TenantData.FilesOf(tenant));
+        List<TableReport> tables = [];
+        foreach (var table in content.Tables.Where(t => content.Data[t.Id].Files.Count > 0))
+        {
+            var rows = dryRun
+                ? await CountAsync(lake, content, table, predicate, cancellationToken)
+                : (await lake.DeleteWhereAsync(table, predicate, cancellationToken,
+                    new CommitOptions { Author = "retention", Message = $"retention of tenant {tenant}: before {cutoff:O}" },
+                    TenantData.FilesOf(tenant))).Value;
+            if (rows > 0) tables.Add(new TableReport(table.QualifiedName, rows));
+        }
+
+        var expiredRequests = await ExpiredRequestsAsync(lake, tenant, cutoff, cancellationToken);
+        var removedVectors = dryRun ? 0 : await vectors.DeleteAsync(tenant, expiredRequests, cancellationToken);
+        // Everything older than this run goes, except what live checkpoints pin: the deleted rows stay readable nowhere else.
+        var pinned = await PinnedAsync(lake, now, cancellationToken);
+        var expiry = await lake.ExpireSnapshotsAsync(now, pinned, dryRun, cancellationToken);
+        var cleanup = dryRun ? expiry : await lake.CleanupOldFilesAsync(now.AddMinutes(1), dryRun: false, cancellationToken);
+        return new Report(tenant, dryRun, cutoff, tables, removedVectors, expiry.Snapshots, cleanup.Files);
+    }
+
+    /// <summary>Lake snapshots pinned by world-model checkpoints that are still within their own tenant's retention.</summary>
+    private async Task<IReadOnlySet<long>> PinnedAsync(Lakehouse lake, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var retention = (await policies.AllAsync(lake, cancellationToken)).Where(p => p.RetentionDays is not null)
+            .ToDictionary(p => p.TenantId, p => now.AddDays(-p.RetentionDays!.Value));
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var checkpoints = await connection.QueryAsync(null,
+            "SELECT tenant_id, CAST(ingested_at AS VARCHAR), lake_snapshot_id FROM dataplane_ingest_lineage WHERE table_name = $1",
+            r => (Tenant: r.GetString(0), At: DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture), Snapshot: r.GetInt64(2)),
+            cancellationToken, WorldModelSnapshots.Table.ToString());
+        return checkpoints.Where(c => !retention.TryGetValue(c.Tenant, out var cut) || c.At >= cut).Select(c => c.Snapshot).ToHashSet();
+    }
+
+    private static async Task<List<Guid>> ExpiredRequestsAsync(Lakehouse lake, string tenant, DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        return await connection.QueryAsync(null,
+            "SELECT partition_id FROM dataplane_ingest_lineage WHERE tenant_id = $1 AND ingested_at < CAST($2 AS TIMESTAMP WITH TIME ZONE)",
+            r => r.GetGuid(0), cancellationToken, tenant, CatalogReader.Timestamp(cutoff));
+    }
+
+    private static async Task<long> CountAsync(Lakehouse lake, Lake.Reading.SnapshotContent content, LakeTable table, string predicate,
+        CancellationToken cancellationToken)
+    {
+        var local = await lake.Reader.LocalizeAsync(content with { Tables = [table], Data = new Dictionary<long, Lake.Reading.TableContent> { [table.Id] = content.Data[table.Id] } },
+            cancellationToken);
+        var scan = Lake.Reading.TableScanSql.Build(table, content.Data[table.Id], path => local[path]);
+        await using var work = lake.OpenWorkConnection();
+        return await work.ScalarAsync<long>(null, $"SELECT count(*) FROM ({scan}) AS rows WHERE {predicate}", cancellationToken);
+    }
+}
+
+/// <summary>Runs retention for every tenant with a retention limit, every <c>DataPlane:Policy:RetentionIntervalMinutes</c>.</summary>
+public sealed class RetentionScheduler(RetentionJob job, PolicyStore policies, LakeAccessor lakes,
+    Microsoft.Extensions.Options.IOptions<Configuration.DataPlaneOptions> options, ILogger<RetentionScheduler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = TimeSpan.FromMinutes(options.Value.Policy.RetentionIntervalMinutes);
+        if (interval <= TimeSpan.Zero) return;
+        using var timer = new PeriodicTimer(interval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var lake = await lakes.GetAsync(stoppingToken);
+                foreach (var policy in (await policies.AllAsync(lake, stoppingToken)).Where(p => p.RetentionDays is not null))
+                {
+                    var report = await job.RunAsync(policy.TenantId, dryRun: false, stoppingToken);
+                    logger.LogInformation("Retention of {Tenant}: {Rows} rows, {Files} files, {Snapshots} snapshots removed",
+                        policy.TenantId, report.Tables.Sum(t => t.Rows), report.DeletedFiles.Count, report.ExpiredSnapshots.Count);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Retention run failed; the next run retries");
+            }
+        }
+    }
+}
