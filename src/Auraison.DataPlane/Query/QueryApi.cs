@@ -1,4 +1,3 @@
-using System.Globalization;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake.Model;
@@ -81,11 +80,10 @@ public static class QueryApi
             if (id < 0) return Problems.BadRequest("lake_snapshot_id must not be negative.");
             selector = SnapshotSelector.ById(id);
         }
-        else if (request.AsOf is { } asOf)
+        else if (request.AsOf is not null)
         {
-            if (!DateTimeOffset.TryParse(asOf, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var time))
-                return Problems.BadRequest($"as_of '{asOf}' is not an ISO-8601 timestamp.");
-            selector = SnapshotSelector.AsOf(time);
+            if (RequestValues.Time(request.AsOf, "as_of", out var time) is { } timeProblem) return timeProblem;
+            selector = SnapshotSelector.AsOf(time!.Value);
         }
         return null;
     }

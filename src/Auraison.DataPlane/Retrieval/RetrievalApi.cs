@@ -1,4 +1,3 @@
-using System.Globalization;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Policy;
@@ -56,8 +55,8 @@ public static class RetrievalApi
                 return Problems.BadRequest($"Invalid table: {problem}.");
             tables = [table.ToString()];
         }
-        if (Time(parameters.From, "from", out var from) is { } fromProblem) return fromProblem;
-        if (Time(parameters.To, "to", out var to) is { } toProblem) return toProblem;
+        if (RequestValues.Time(parameters.From, "from", out var from) is { } fromProblem) return fromProblem;
+        if (RequestValues.Time(parameters.To, "to", out var to) is { } toProblem) return toProblem;
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (key, value) in request.Query.Where(q => q.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal)))
         {
@@ -115,15 +114,5 @@ public static class RetrievalApi
     {
         Identifiers.TryParseTable(table, out var name, out _, allowReservedSchema: true);
         return name;
-    }
-
-    private static ProblemHttpResult? Time(string? text, string name, out DateTimeOffset? time)
-    {
-        time = null;
-        if (text is null) return null;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            return Problems.BadRequest($"{name} '{text}' is not an ISO-8601 timestamp.");
-        time = parsed;
-        return null;
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
@@ -103,8 +102,8 @@ public static class SnapshotsApi
             if (!Guid.TryParse(intentId, out var parsed)) return Problems.BadRequest($"intent_id '{intentId}' is not a UUID.");
             intent = parsed;
         }
-        if (Time(from, "from", out var fromTime) is { } fromProblem) return fromProblem;
-        if (Time(to, "to", out var toTime) is { } toProblem) return toProblem;
+        if (RequestValues.Time(from, "from", out var fromTime) is { } fromProblem) return fromProblem;
+        if (RequestValues.Time(to, "to", out var toTime) is { } toProblem) return toProblem;
         if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
         var rows = await snapshots.ListAsync(tenantId!, intent, fromTime, toTime, limit ?? DefaultLimit, cancellationToken);
         return TypedResults.Ok(rows.Select(r => Document(r, tenantId!)).ToList());
@@ -143,15 +142,5 @@ public static class SnapshotsApi
         return body.TryGetProperty(name, out var element) && element.ValueKind == JsonValueKind.String && Guid.TryParse(element.GetString(), out value)
             ? null
             : $"{name} is required: a UUID string.";
-    }
-
-    private static ProblemHttpResult? Time(string? text, string name, out DateTimeOffset? time)
-    {
-        time = null;
-        if (text is null) return null;
-        if (!DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var parsed))
-            return Problems.BadRequest($"{name} '{text}' is not an ISO-8601 timestamp.");
-        time = parsed;
-        return null;
     }
 }
