@@ -70,7 +70,8 @@ public sealed class DuckDbVectorStore : IVectorStore, IDisposable
              SELECT id, text, CAST(metadata AS VARCHAR), table_name, occurred_at,
                     list_sum(list_transform({termList}, term -> ln(1 + len(list_filter(words, w -> w = term))))) AS score
              FROM (SELECT *, regexp_split_to_array(lower(text), '[^a-z0-9]+') AS words FROM vectors WHERE {where})
-             WHERE score > 0 ORDER BY score DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
+             WHERE score > 0 AND len(list_filter({termList}, term -> list_contains(words, term))) >= {SearchTerms.MinimumMatches(terms.Count).ToString(CultureInfo.InvariantCulture)}
+             ORDER BY score DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}
              """, args, cancellationToken);
     }
 

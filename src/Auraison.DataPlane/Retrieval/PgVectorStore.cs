@@ -104,9 +104,15 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         List<object?> args = [string.Join(" | ", terms)];
         var where = Filters(search, args);
+        var matched = string.Join(" + ", terms.Select(term =>
+        {
+            args.Add(term);
+            return $"(words @@ plainto_tsquery('english', ${args.Count.ToString(CultureInfo.InvariantCulture)}))::int";
+        }));
         return await ReadHitsAsync(connection,
             "SELECT id, text, metadata::text, table_name, occurred_at, ts_rank_cd(words, query) AS score " +
             $"FROM dataplane_vectors, to_tsquery('english', $1) AS query WHERE words @@ query AND {where} " +
+            $"AND ({matched}) >= {SearchTerms.MinimumMatches(terms.Count).ToString(CultureInfo.InvariantCulture)} " +
             $"ORDER BY score DESC LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", args, cancellationToken);
     }
 

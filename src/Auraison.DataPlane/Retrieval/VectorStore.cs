@@ -57,9 +57,23 @@ public static partial class SearchTerms
     [GeneratedRegex("[A-Za-z0-9]+")]
     private static partial Regex Word();
 
-    /// <summary>The query's words, lowercased, letters and digits only, at most 32.</summary>
+    private static readonly HashSet<string> StopWords = new(StringComparer.Ordinal)
+    {
+        "a", "an", "and", "are", "as", "at", "be", "because", "but", "by", "did", "do", "does", "for", "from", "had", "has", "have", "how",
+        "in", "into", "is", "it", "its", "of", "on", "or", "that", "the", "their", "then", "there", "these", "they", "this", "to", "until",
+        "was", "were", "what", "when", "where", "which", "who", "why", "with",
+    };
+
+    /// <summary>The query's words without stop words, lowercased, letters and digits only, at most 32.</summary>
     public static IReadOnlyList<string> Of(string text) =>
-        Word().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => w.Length > 1).Distinct().Take(32).ToList();
+        Word().Matches(text).Select(m => m.Value.ToLowerInvariant()).Where(w => w.Length > 1 && !StopWords.Contains(w)).Distinct().Take(32).ToList();
+
+    /// <summary>
+    /// How many of the words a document must contain to count as a keyword match: half, rounded up. A long
+    /// natural-language question then matches no document on one common word, which would crowd out the
+    /// semantic matches when the rankings are fused.
+    /// </summary>
+    public static int MinimumMatches(int terms) => (terms + 1) / 2;
 
     public static Dictionary<string, object?> Metadata(string? json, string table, DateTimeOffset? occurredAt)
     {
