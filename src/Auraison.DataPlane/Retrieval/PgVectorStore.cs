@@ -86,7 +86,7 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         // Small tenants: exact search. Large ones: HNSW that keeps walking the graph until the filter has let enough through.
         await Execute(connection, exact
             ? "SET LOCAL enable_indexscan = off"
-            : $"SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {Math.Max(40, limit * 2).ToString(CultureInfo.InvariantCulture)}",
+            : $"SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {EfSearch(limit).ToString(CultureInfo.InvariantCulture)}",
             cancellationToken);
         List<object?> args = [new Vector(search.QueryVector!)];
         var where = Filters(search, args);
@@ -96,6 +96,9 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         await transaction.CommitAsync(cancellationToken);
         return hits.OrderByDescending(h => h.Score).ToList();
     }
+
+    /// <summary>Candidates the HNSW walk keeps: pgvector's default of 40 loses too much recall at 384 dimensions.</summary>
+    public static int EfSearch(int limit) => Math.Max(100, limit * 4);
 
     public async Task<IReadOnlyList<SearchHit>> KeywordAsync(VectorSearch search, int limit, CancellationToken cancellationToken)
     {

@@ -14,9 +14,22 @@ public class CrossProcessWriterTests
     [Fact]
     public async Task Writers_in_two_processes_lose_and_duplicate_nothing()
     {
-        const int commitsPerWriter = 100;
         await using var test = await TestLake.CreateAsync(LakeMode.Production);
         using var service = StartService(test, out var address);
+        try
+        {
+            await WriteFromBothProcessesAsync(test, address);
+        }
+        finally
+        {
+            service.Kill(entireProcessTree: true);
+            await service.WaitForExitAsync(CancellationToken.None);
+        }
+    }
+
+    private static async Task WriteFromBothProcessesAsync(TestLake test, Uri address)
+    {
+        const int commitsPerWriter = 100;
         using var http = new HttpClient { BaseAddress = address };
         http.DefaultRequestHeaders.Authorization = new("Bearer", TestLake.BootstrapKey);
         await WaitReadyAsync(http);
