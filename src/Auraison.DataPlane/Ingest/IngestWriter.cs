@@ -164,13 +164,14 @@ public sealed class IngestWriter(JsonSerializerOptions json, PolicyStore policie
             var record = command.Records[index];
             yield return writer =>
             {
+                // The planner refused repeated names, so one lookup per field serves every column.
+                var fields = record.EnumerateObject().ToDictionary(p => p.Name, p => p.Value, StringComparer.OrdinalIgnoreCase);
                 writer.WriteStartObject();
                 foreach (var column in userColumns)
                 {
-                    var value = record.EnumerateObject().FirstOrDefault(p => string.Equals(p.Name, column.Name, StringComparison.OrdinalIgnoreCase));
-                    if (value.Value.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) continue;
+                    if (!fields.TryGetValue(column.Name, out var value) || value.ValueKind == JsonValueKind.Null) continue;
                     writer.WritePropertyName(column.Name);
-                    JsonTyping.Write(writer, value.Value, column.Type);
+                    JsonTyping.Write(writer, value, column.Type);
                 }
                 WriteLineage(writer, command, index);
                 writer.WriteEndObject();
