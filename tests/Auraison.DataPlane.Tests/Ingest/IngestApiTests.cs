@@ -78,6 +78,22 @@ public class IngestApiTests
         Assert.Equal("1", await app.ScalarAsync("acme", "SELECT count(*) FROM job_outcomes"));
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Concurrent_retries_with_one_idempotency_key_store_the_rows_once(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        var records = new object[] { new { job_id = "ray-9", status = "ok" } };
+        var footprint = await app.FootprintAsync();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => app.IngestAsync("acme", "job_outcomes", records, idempotencyKey: "ray-9-attempt")));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.Created, r.StatusCode));
+        var partitions = await Task.WhenAll(responses.Select(async r => (await r.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("partition_id").GetString()));
+        Assert.Single(partitions.Distinct());
+        Assert.Equal("1", await app.ScalarAsync("acme", "SELECT count(*) FROM job_outcomes"));
+        Assert.Equal(footprint.Lineage + 1, (await app.FootprintAsync()).Lineage);
+    }
+
     [Fact]
     public async Task Reusing_an_idempotency_key_for_a_different_request_is_a_conflict()
     {
