@@ -76,8 +76,7 @@ public static class IngestApi
         }
         catch (IngestRejectedException rejected)
         {
-            return Problems.Of(rejected.Status, rejected.Title, rejected.Message,
-                rejected.Errors.Count == 0 ? null : new Dictionary<string, object?> { ["errors"] = rejected.Errors.Take(100).ToList() });
+            return rejected.ToProblem();
         }
     }
 

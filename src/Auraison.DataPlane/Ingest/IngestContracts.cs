@@ -61,4 +61,9 @@ public sealed class IngestRejectedException(int status, string title, string det
     public string Title { get; } = title;
 
     public IReadOnlyList<RecordError> Errors { get; } = errors ?? [];
+
+    /// <summary>The problem+json answer, with the first 100 record errors as <c>errors</c>.</summary>
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem(string? detail = null) =>
+        Hosting.Problems.Of(Status, Title, detail ?? Message,
+            Errors.Count == 0 ? null : new Dictionary<string, object?> { ["errors"] = Errors.Take(100).ToList() });
 }

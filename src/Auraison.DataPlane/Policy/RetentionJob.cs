@@ -1,4 +1,3 @@
-using System.Globalization;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
@@ -7,7 +6,7 @@ using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Lake.Writing;
 using Auraison.DataPlane.Retrieval;
 using Auraison.DataPlane.Schema;
-using Auraison.DataPlane.Snapshots;
+using Auraison.DataPlane.Maintenance;
 using Auraison.DataPlane.Tenancy;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
@@ -58,14 +57,9 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, IVect
     /// <summary>Lake snapshots pinned by world-model checkpoints that are still within their own tenant's retention.</summary>
     private async Task<IReadOnlySet<long>> PinnedAsync(Lakehouse lake, DateTimeOffset now, CancellationToken cancellationToken)
     {
-        var retention = (await policies.AllAsync(lake, cancellationToken)).Where(p => p.RetentionDays is not null)
+        var cutoffs = (await policies.AllAsync(lake, cancellationToken)).Where(p => p.RetentionDays is not null)
             .ToDictionary(p => p.TenantId, p => now.AddDays(-p.RetentionDays!.Value));
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var checkpoints = await connection.QueryAsync(null,
-            "SELECT tenant_id, CAST(ingested_at AS VARCHAR), lake_snapshot_id FROM dataplane_ingest_lineage WHERE table_name = $1",
-            r => (Tenant: r.GetString(0), At: DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture), Snapshot: r.GetInt64(2)),
-            cancellationToken, WorldModelSnapshots.Table.ToString());
-        return checkpoints.Where(c => !retention.TryGetValue(c.Tenant, out var cut) || c.At >= cut).Select(c => c.Snapshot).ToHashSet();
+        return await PinnedSnapshots.FindAsync(lake, tenant => cutoffs.TryGetValue(tenant, out var cutoff) ? cutoff : null, cancellationToken);
     }
 
     private static async Task<List<Guid>> ExpiredRequestsAsync(Lakehouse lake, string tenant, DateTimeOffset cutoff, CancellationToken cancellationToken)

@@ -70,15 +70,19 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
         {
             var texts = chunk.Select(source.Render).ToList();
             var embeddings = await retrieval.EmbedAsync(texts, cancellationToken);
-            await retrieval.StoreAsync(chunk.Select((row, i) => new VectorDocument(
-                VectorDocument.IdOf(entry.Table, entry.PartitionId, Convert.ToInt64(row[Lineage.RecordIndex], CultureInfo.InvariantCulture)),
-                entry.TenantId, entry.Table, entry.PartitionId, Convert.ToInt64(row[Lineage.RecordIndex], CultureInfo.InvariantCulture), texts[i],
-                source.MetadataFields.Where(row.ContainsKey).ToDictionary(f => f, f => row[f]),
-                source.TimeField is not null && row.GetValueOrDefault(source.TimeField) is string time
-                    ? DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-                    : null,
-                embeddings[i])).ToList(), cancellationToken);
+            await retrieval.StoreAsync(chunk.Select((row, i) => Document(entry, source, row, texts[i], embeddings[i])).ToList(), cancellationToken);
         }
+    }
+
+    private static VectorDocument Document(OutboxEntry entry, RetrievalSource source, Dictionary<string, object?> row, string text, float[] embedding)
+    {
+        var record = Convert.ToInt64(row[Lineage.RecordIndex], CultureInfo.InvariantCulture);
+        return new VectorDocument(VectorDocument.IdOf(entry.Table, entry.PartitionId, record), entry.TenantId, entry.Table, entry.PartitionId,
+            record, text, source.MetadataFields.Where(row.ContainsKey).ToDictionary(f => f, f => row[f]),
+            source.TimeField is not null && row.GetValueOrDefault(source.TimeField) is string time
+                ? DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
+                : null,
+            embedding);
     }
 
     internal static async Task<List<OutboxEntry>> PendingAsync(Lakehouse lake, int limit, CancellationToken cancellationToken)

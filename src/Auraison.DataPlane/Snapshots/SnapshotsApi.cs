@@ -72,11 +72,9 @@ public static class SnapshotsApi
         }
         catch (IngestRejectedException rejected)
         {
-            var detail = rejected.Status == StatusCodes.Status409Conflict
+            return rejected.ToProblem(rejected.Status == StatusCodes.Status409Conflict
                 ? $"World-model snapshot {snapshotId} already exists with a different body."
-                : rejected.Message;
-            return Problems.Of(rejected.Status, rejected.Title, detail,
-                rejected.Errors.Count == 0 ? null : new Dictionary<string, object?> { ["errors"] = rejected.Errors });
+                : null);
         }
     }
 
