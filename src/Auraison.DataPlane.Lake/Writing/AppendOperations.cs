@@ -22,24 +22,24 @@ public static class AppendOperations
             "SELECT count(*) FROM ducklake_table_stats WHERE table_id = $1 AND record_count IS NOT NULL", cancellationToken, planned.Id) > 0;
 
         List<long> ids = [];
+        List<object?[]> fileRows = [], statsRows = [], partitionRows = [];
         var nextRowId = stats.NextRowId;
         foreach (var file in files)
         {
             var id = commit.AllocateFileId();
             ids.Add(id);
-            await commit.ExecuteAsync(
-                "INSERT INTO ducklake_data_file VALUES ($1, $2, $3, NULL, NULL, $4, true, 'parquet', $5, $6, $7, $8, $9, NULL, NULL, NULL)",
-                cancellationToken, id, planned.Id, commit.SnapshotId, file.RelativePath, file.RecordCount, file.FileSizeBytes,
-                file.FooterSize, nextRowId, planned.PartitionId);
+            fileRows.Add([id, planned.Id, commit.SnapshotId, null, null, file.RelativePath, true, "parquet", file.RecordCount, file.FileSizeBytes,
+                file.FooterSize, nextRowId, planned.PartitionId, null, null, null]);
             nextRowId += file.RecordCount;
-            foreach (var column in file.Columns)
-                await commit.ExecuteAsync("INSERT INTO ducklake_file_column_stats VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)",
-                    cancellationToken, id, planned.Id, column.ColumnId, column.ColumnSizeBytes, column.ValueCount, column.NullCount,
-                    column.Min, column.Max, column.ContainsNan);
-            for (var key = 0; key < file.PartitionValues.Count; key++)
-                await commit.ExecuteAsync("INSERT INTO ducklake_file_partition_value VALUES ($1, $2, $3, $4)", cancellationToken,
-                    id, planned.Id, (long)key, file.PartitionValues[key]);
+            statsRows.AddRange(file.Columns.Select(column => new object?[]
+            {
+                id, planned.Id, column.ColumnId, column.ColumnSizeBytes, column.ValueCount, column.NullCount, column.Min, column.Max, column.ContainsNan, null,
+            }));
+            partitionRows.AddRange(file.PartitionValues.Select((value, key) => new object?[] { id, planned.Id, (long)key, value }));
         }
+        await commit.InsertRowsAsync("ducklake_data_file", fileRows, cancellationToken);
+        await commit.InsertRowsAsync("ducklake_file_column_stats", statsRows, cancellationToken);
+        await commit.InsertRowsAsync("ducklake_file_partition_value", partitionRows, cancellationToken);
 
         var addedRows = files.Sum(f => f.RecordCount);
         var addedBytes = files.Sum(f => f.FileSizeBytes);
@@ -72,10 +72,12 @@ public static class AppendOperations
     private static async Task MergeColumnStatsAsync(CatalogCommit commit, LakeTable table, IReadOnlyList<StagedFile> files, CancellationToken cancellationToken)
     {
         var existing = (await commit.Connection.QueryAsync(commit.Transaction,
-            "SELECT column_id, contains_null, contains_nan, min_value, max_value FROM ducklake_table_column_stats WHERE table_id = $1",
-            r => (Column: r.GetInt64(0), Null: r.NullableBoolean(1), Nan: r.NullableBoolean(2), Min: r.NullableString(3), Max: r.NullableString(4)),
+            "SELECT column_id, contains_null, contains_nan, min_value, max_value, extra_stats FROM ducklake_table_column_stats WHERE table_id = $1",
+            r => (Column: r.GetInt64(0), Null: r.NullableBoolean(1), Nan: r.NullableBoolean(2), Min: r.NullableString(3), Max: r.NullableString(4),
+                Extra: r.NullableString(5)),
             cancellationToken, table.Id)).ToDictionary(r => r.Column);
         var types = table.AllColumns.ToDictionary(c => c.Id, c => c.TypeName);
+        List<object?[]> merged = [];
         foreach (var perColumn in files.SelectMany(f => f.Columns).GroupBy(c => c.ColumnId))
         {
             var type = types[perColumn.Key];
@@ -84,17 +86,16 @@ public static class AppendOperations
             var containsNull = perColumn.Any(c => c.NullCount > 0);
             bool? containsNan = perColumn.Any(c => c.ContainsNan == true) ? true : perColumn.All(c => c.ContainsNan is null) ? null : false;
             if (existing.TryGetValue(perColumn.Key, out var old))
-            {
-                await commit.ExecuteAsync(
-                    "UPDATE ducklake_table_column_stats SET contains_null = $1, contains_nan = $2, min_value = $3, max_value = $4 WHERE table_id = $5 AND column_id = $6",
-                    cancellationToken, containsNull || old.Null == true, containsNan is null && old.Nan is null ? null : containsNan == true || old.Nan == true,
-                    StatsOrder.Min(type, old.Min, min), StatsOrder.Max(type, old.Max, max), table.Id, perColumn.Key);
-            }
+                merged.Add([table.Id, perColumn.Key, containsNull || old.Null == true,
+                    containsNan is null && old.Nan is null ? null : containsNan == true || old.Nan == true,
+                    StatsOrder.Min(type, old.Min, min), StatsOrder.Max(type, old.Max, max), old.Extra]);
             else
-            {
-                await commit.ExecuteAsync("INSERT INTO ducklake_table_column_stats VALUES ($1, $2, $3, $4, $5, $6, NULL)", cancellationToken,
-                    table.Id, perColumn.Key, containsNull, containsNan, min, max);
-            }
+                merged.Add([table.Id, perColumn.Key, containsNull, containsNan, min, max, null]);
         }
+        if (merged.Count == 0) return;
+        // Columns these files say nothing about keep their row; the others are replaced in two statements, not one per column.
+        await commit.ExecuteAsync($"DELETE FROM ducklake_table_column_stats WHERE table_id = $1 AND column_id IN ({string.Join(", ", merged.Select(r => r[1]))})",
+            cancellationToken, table.Id);
+        await commit.InsertRowsAsync("ducklake_table_column_stats", merged, cancellationToken);
     }
 }

@@ -78,6 +78,23 @@ public sealed class CatalogCommit
 
     public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] args) =>
         Connection.ExecuteAsync(Transaction, sql, cancellationToken, args);
+
+    /// <summary>
+    /// Inserts rows (each one value per column of <paramref name="table"/>, in order) with one statement per chunk:
+    /// a commit of many files is a few round trips, not one per catalog row.
+    /// </summary>
+    public async Task InsertRowsAsync(string table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return;
+        var width = rows[0].Length;
+        // PostgreSQL takes at most 65,535 parameters per statement.
+        foreach (var chunk in rows.Chunk(Math.Max(1, 30_000 / width)))
+        {
+            var values = string.Join(", ", chunk.Select((_, row) =>
+                "(" + string.Join(", ", Enumerable.Range(row * width + 1, width).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")"));
+            await ExecuteAsync($"INSERT INTO {table} VALUES {values}", cancellationToken, [.. chunk.SelectMany(r => r)]);
+        }
+    }
 }
 
 /// <summary>Another writer changed what this commit depends on (dropped or altered its table); retrying cannot help.</summary>
