@@ -82,7 +82,7 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var exact = await CountAsync(connection, search.TenantId, cancellationToken) <= _exactSearchThreshold;
+        var exact = await IsSmallAsync(connection, search.TenantId, cancellationToken);
         // Small tenants: exact search. Large ones: HNSW that keeps walking the graph until the filter has let enough through.
         await Execute(connection, exact
             ? "SET LOCAL enable_indexscan = off"
@@ -133,6 +133,15 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
         command.Parameters.Add(new NpgsqlParameter { Value = partitionIds.ToArray() });
         return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>At most the exact-search threshold of vectors: counted only that far, so large tenants cost no full count per query.</summary>
+    private async Task<bool> IsSmallAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand("SELECT count(*) FROM (SELECT 1 FROM dataplane_vectors WHERE tenant_id = $1 LIMIT $2) AS counted", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = tenantId });
+        command.Parameters.Add(new NpgsqlParameter { Value = (long)_exactSearchThreshold + 1 });
+        return (long)(await command.ExecuteScalarAsync(cancellationToken))! <= _exactSearchThreshold;
     }
 
     private static async Task<long> CountAsync(NpgsqlConnection connection, string tenantId, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake.Catalog;
 using Microsoft.Extensions.AI;
@@ -24,18 +25,24 @@ public sealed class RetrievalService(IEmbeddingGenerator<string, Embedding<float
     public Task StoreAsync(IReadOnlyList<VectorDocument> documents, CancellationToken cancellationToken) =>
         store.UpsertAsync(documents, cancellationToken);
 
-    public async Task<IReadOnlyList<SearchHit>> SearchAsync(VectorSearch search, SearchMode mode, int topK, CancellationToken cancellationToken)
+    /// <summary>Hits best first, with the time spent embedding the query apart from the time spent searching.</summary>
+    public sealed record SearchResult(IReadOnlyList<SearchHit> Hits, TimeSpan Embedding, TimeSpan Search);
+
+    public async Task<SearchResult> SearchAsync(VectorSearch search, SearchMode mode, int topK, CancellationToken cancellationToken)
     {
         var candidates = Math.Max(50, topK * 4);
+        var clock = Stopwatch.StartNew();
         // The query is embedded in every mode: it also tells the store the embedding size before the first search.
         var vector = (await EmbedAsync([search.QueryText], cancellationToken))[0];
+        var embedding = clock.Elapsed;
         var query = search with { QueryVector = vector };
-        return mode switch
+        IReadOnlyList<SearchHit> hits = mode switch
         {
             SearchMode.Vector => (await store.NearestAsync(query, topK, cancellationToken)).Take(topK).ToList(),
             SearchMode.Keyword => (await store.KeywordAsync(query, topK, cancellationToken)).Take(topK).ToList(),
             _ => Fuse(await store.NearestAsync(query, candidates, cancellationToken), await store.KeywordAsync(query, candidates, cancellationToken), topK),
         };
+        return new SearchResult(hits, embedding, clock.Elapsed - embedding);
     }
 
     /// <summary>Reciprocal rank fusion: each list adds 1/(60 + rank) for a document; the score is the sum.</summary>

@@ -87,6 +87,19 @@ public class RetrievalApiTests
         Assert.Equal(["globex-job"], hits.Select(h => h.GetProperty("metadata").GetProperty("job_id").GetString()));
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Server_Timing_tells_the_query_embedding_apart_from_the_search(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "job_outcomes", JobHistoryCorpus.Records().Take(3).ToArray());
+        await IndexedAsync(app, "acme");
+
+        var response = await app.Client.GetAsync("/data/retrieve?tenant_id=acme&query=gripper%20slipped&mode=vector", Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Matches(@"^embed;dur=\d+\.\d, search;dur=\d+\.\d$", Assert.Single(response.Headers.GetValues("Server-Timing")));
+    }
+
     [Theory]
     [InlineData("tenant_id=acme", "query is required")]
     [InlineData("query=x", "tenant_id is required")]
