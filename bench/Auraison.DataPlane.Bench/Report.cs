@@ -27,14 +27,14 @@ internal static class Report
     public static string Spread(IReadOnlyList<double> values) =>
         string.Create(CultureInfo.InvariantCulture, $"min {values.Min():G4}, max {values.Max():G4}, n={values.Count}");
 
-    public static void Write(string directory, string size, IReadOnlyList<Result> results, IReadOnlyList<string> notRun, string machine)
+    public static void Write(string directory, string size, IReadOnlyList<Result> results, string machine)
     {
         Directory.CreateDirectory(directory);
         var stem = Path.Combine(directory, $"{DateTime.UtcNow:yyyy-MM-dd}-{size}");
         File.WriteAllText(stem + ".json", JsonSerializer.Serialize(new { size, machine, results = results.Select(r => new
         {
             r.Workload, r.Metric, r.Service, r.Baseline, r.BaselineValue, r.Ratio, r.Target, r.Met, r.Notes,
-        }), not_run = notRun }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
+        }) }, new JsonSerializerOptions { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }));
         var md = new StringBuilder();
         md.AppendLine(CultureInfo.InvariantCulture, $"# Benchmark report ({size}, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC)");
         md.AppendLine().AppendLine(CultureInfo.InvariantCulture, $"Machine: {machine}").AppendLine();
@@ -44,11 +44,6 @@ internal static class Report
             md.AppendLine(CultureInfo.InvariantCulture,
                 $"| {r.Workload} | {r.Metric} | {r.Service:G4} | {r.Baseline} | {(r.BaselineValue is { } b ? b.ToString("G4", CultureInfo.InvariantCulture) : "–")} | " +
                 $"{(r.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "–")} | {r.Target} | {(r.Met is null ? "–" : r.Met.Value ? "yes" : "**no**")} | {r.Notes} |");
-        if (notRun.Count > 0)
-        {
-            md.AppendLine().AppendLine("Not run in this report:");
-            foreach (var line in notRun) md.AppendLine("- " + line);
-        }
         File.WriteAllText(stem + ".md", md.ToString());
         Console.WriteLine(md.ToString());
     }

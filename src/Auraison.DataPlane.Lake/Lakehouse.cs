@@ -122,8 +122,8 @@ public sealed class Lakehouse : IAsyncDisposable
 
     /// <summary>What is visible at a snapshot (tables, files, inlined rows).</summary>
     public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, Func<LakeTable, bool>? includeTable = null,
-        Func<LakeTable, DataFileInfo, bool>? includeFile = null) =>
-        Reader.ReadAsync(selector, cancellationToken, includeTable, includeFile);
+        Func<LakeTable, DataFileInfo, bool>? includeFile = null, IReadOnlyCollection<string>? onlyTables = null) =>
+        Reader.ReadAsync(selector, cancellationToken, includeTable, includeFile, onlyTables);
 
     public async ValueTask DisposeAsync()
     {

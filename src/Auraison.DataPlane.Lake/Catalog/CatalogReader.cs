@@ -54,10 +54,16 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
                 DataPaths.Resolve(dataPath, r.NullableString(3) ?? "", r.NullableBoolean(4) ?? true)),
             cancellationToken, snapshot);
 
-    /// <summary>Every table visible at the snapshot (or the one with <paramref name="tableId"/>), with columns and partitioning.</summary>
-    public async Task<List<LakeTable>> TablesAsync(long snapshot, CancellationToken cancellationToken, long? tableId = null)
+    /// <summary>
+    /// Every table visible at the snapshot, with columns and partitioning; or only the one with <paramref name="tableId"/>,
+    /// or only those named in <paramref name="qualifiedNames"/> (<c>schema.table</c>, lower case), read without the others.
+    /// </summary>
+    public async Task<List<LakeTable>> TablesAsync(long snapshot, CancellationToken cancellationToken, long? tableId = null,
+        IReadOnlyCollection<string>? qualifiedNames = null)
     {
-        var filter = tableId is null ? "" : " AND t.table_id = $2";
+        var filter = tableId is not null ? " AND t.table_id = $2"
+            : qualifiedNames is not null ? $" AND lower(s.schema_name) || '.' || lower(t.table_name) IN ({ListOf(qualifiedNames.Select(SqlText.Literal))})"
+            : "";
         object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
         var rows = await connection.QueryAsync(transaction,
             $"""
@@ -70,8 +76,9 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
                 SchemaDirectory: DataPaths.Resolve(dataPath, r.NullableString(4) ?? "", r.NullableBoolean(5) ?? true),
                 Name: r.GetString(6), Path: r.NullableString(7) ?? "", Relative: r.NullableBoolean(8) ?? true),
             cancellationToken, args);
-        var columns = await ColumnsAsync(snapshot, tableId, cancellationToken);
-        var partitions = await PartitioningAsync(snapshot, tableId, cancellationToken);
+        var ids = filter.Length == 0 ? null : rows.Select(r => r.Id).ToList();
+        var columns = await ColumnsAsync(snapshot, ids, cancellationToken);
+        var partitions = await PartitioningAsync(snapshot, ids, cancellationToken);
         return rows.Select(t => new LakeTable(t.Id, t.Uuid, t.SchemaId, t.Schema, t.Name,
                 DataPaths.Resolve(t.SchemaDirectory, t.Path, t.Relative),
                 columns.TryGetValue(t.Id, out var c) ? c : [],
@@ -102,10 +109,10 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
     }
 
     /// <summary>Top-level columns per table, nested children attached, in column order.</summary>
-    public async Task<Dictionary<long, IReadOnlyList<LakeColumn>>> ColumnsAsync(long snapshot, long? tableId, CancellationToken cancellationToken)
+    public async Task<Dictionary<long, IReadOnlyList<LakeColumn>>> ColumnsAsync(long snapshot, IReadOnlyCollection<long>? tableIds,
+        CancellationToken cancellationToken)
     {
-        var filter = tableId is null ? "" : " AND table_id = $2";
-        object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
+        var filter = OfTables("table_id", tableIds);
         var rows = await connection.QueryAsync(transaction,
             $"""
              SELECT table_id, column_id, column_name, column_type, column_order, initial_default, parent_column
@@ -113,7 +120,7 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
              """,
             r => (Table: r.GetInt64(0), Id: r.GetInt64(1), Name: r.GetString(2), Type: r.GetString(3), Order: r.NullableInt64(4) ?? 0,
                 Default: r.NullableString(5), Parent: r.NullableInt64(6)),
-            cancellationToken, args);
+            cancellationToken, snapshot);
         var result = new Dictionary<long, IReadOnlyList<LakeColumn>>();
         foreach (var table in rows.GroupBy(r => r.Table))
         {
@@ -126,10 +133,9 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
     }
 
     private async Task<Dictionary<long, (long PartitionId, IReadOnlyList<PartitionKey> Keys)>> PartitioningAsync(
-        long snapshot, long? tableId, CancellationToken cancellationToken)
+        long snapshot, IReadOnlyCollection<long>? tableIds, CancellationToken cancellationToken)
     {
-        var filter = tableId is null ? "" : " AND i.table_id = $2";
-        object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
+        var filter = OfTables("i.table_id", tableIds);
         var rows = await connection.QueryAsync(transaction,
             $"""
              SELECT i.table_id, i.partition_id, c.column_id, c.transform
@@ -138,16 +144,16 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
              WHERE {Visible("i.")}{filter} ORDER BY i.table_id, c.partition_key_index
              """,
             r => (Table: r.GetInt64(0), Partition: r.GetInt64(1), Column: r.GetInt64(2), Transform: r.GetString(3)),
-            cancellationToken, args);
+            cancellationToken, snapshot);
         return rows.GroupBy(r => r.Table).ToDictionary(g => g.Key,
             g => (g.First().Partition, (IReadOnlyList<PartitionKey>)g.Select(r => new PartitionKey(r.Column, ParseTransform(r.Transform))).ToList()));
     }
 
-    /// <summary>Visible data files of the given tables (all when null), each with its visible delete file.</summary>
+    /// <summary>Visible data files of the given tables (only the one with <paramref name="tableId"/> when set), each with its visible delete file.</summary>
     public async Task<List<DataFileInfo>> DataFilesAsync(long snapshot, IReadOnlyDictionary<long, LakeTable> tables,
         CancellationToken cancellationToken, long? tableId = null)
     {
-        var filter = tableId is null ? "" : " AND d.table_id = $2";
+        var filter = tableId is null ? OfTables("d.table_id", [.. tables.Keys]) : " AND d.table_id = $2";
         object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
         var files = await connection.QueryAsync(transaction,
             $"""
@@ -181,6 +187,13 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
         return files.Where(f => tables.ContainsKey(f.TableId))
             .Select(f => values.TryGetValue(f.Id, out var v) ? f with { PartitionValues = v } : f).ToList();
     }
+
+    // Ids are numbers, so they go into the SQL text; an empty list matches nothing.
+    private static string OfTables(string column, IReadOnlyCollection<long>? tableIds) => tableIds is null ? ""
+        : tableIds.Count == 0 ? " AND 1 = 0"
+        : $" AND {column} IN ({ListOf(tableIds.Select(id => id.ToString(CultureInfo.InvariantCulture)))})";
+
+    private static string ListOf(IEnumerable<string> items) => string.Join(", ", items.DefaultIfEmpty("NULL"));
 
     public static string Timestamp(DateTimeOffset time) => time.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff+00", CultureInfo.InvariantCulture);
 

@@ -67,7 +67,7 @@ public sealed class InlinedDataReader(DbConnection connection, DbTransaction? tr
             ?? await connection.ScalarAsync<long?>(transaction,
                 "SELECT min(snapshot_id) FROM ducklake_snapshot WHERE schema_version = $1", cancellationToken, schemaVersion)
             ?? 0;
-        var columns = await catalog.ColumnsAsync(begin, tableId, cancellationToken);
+        var columns = await catalog.ColumnsAsync(begin, [tableId], cancellationToken);
         return columns.TryGetValue(tableId, out var top) ? top.Select(c => c.Id).ToList() : [];
     }
 }

@@ -12,14 +12,16 @@ public sealed class LakeReader(Lakehouse lake)
     /// <summary>
     /// What is visible at the snapshot. <paramref name="includeTable"/> and <paramref name="includeFile"/> narrow it
     /// (for instance to one tenant's partitions): excluded files are not part of the content at all.
+    /// <paramref name="onlyTables"/> (<c>schema.table</c>, lower case) keeps the catalog from reading any other table.
     /// </summary>
     public async Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken,
-        Func<LakeTable, bool>? includeTable = null, Func<LakeTable, DataFileInfo, bool>? includeFile = null)
+        Func<LakeTable, bool>? includeTable = null, Func<LakeTable, DataFileInfo, bool>? includeFile = null,
+        IReadOnlyCollection<string>? onlyTables = null)
     {
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         var catalog = new CatalogReader(connection, null, lake.DataPath);
         var snapshot = await catalog.ResolveAsync(selector, cancellationToken);
-        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken)).Where(t => includeTable?.Invoke(t) ?? true).ToList();
+        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables)).Where(t => includeTable?.Invoke(t) ?? true).ToList();
         var byId = tables.ToDictionary(t => t.Id);
         var files = (await catalog.DataFilesAsync(snapshot.Id, byId, cancellationToken))
             .Where(f => includeFile?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);

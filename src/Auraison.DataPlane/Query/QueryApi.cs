@@ -57,7 +57,8 @@ public static class QueryApi
                 selector = SnapshotSelector.ById(pinned.Value);
             }
             var policy = await policies.GetAsync(request.TenantId!, cancellationToken);
-            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken);
+            var named = await sessions.TablesNamedAsync(request.Sql, cancellationToken);
+            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, named);
             return TypedResults.Ok(await runner.RunAsync(session, request.Sql, request.MaxRows, cancellationToken));
         }
         catch (SnapshotNotFoundException e)

@@ -12,21 +12,41 @@ using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
 namespace Auraison.DataPlane.Query;
 
-/// <summary>Builds tenant query sessions and keeps the most recently used ones (per tenant, snapshot and table policy).</summary>
+/// <summary>
+/// Builds tenant query sessions and keeps the most recently used ones (per tenant, snapshot, table policy and the
+/// tables a query names: a session holds views for those alone, so its cost does not grow with the lake's table count).
+/// </summary>
 public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions> options) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly LinkedList<(string Key, Lazy<Task<QuerySession>> Session)> _recent = new();
+    private readonly Lazy<DuckDBConnection> _parser = new(() =>
+    {
+        var parser = new DuckDBConnection("Data Source=:memory:");
+        parser.Open();
+        return parser;
+    });
 
-    /// <summary>The tenant's session at the snapshot the selector names, built on first use.</summary>
+    /// <summary>The lake tables <paramref name="sql"/> names (null: all the tenant's tables), parsed by DuckDB without any data.</summary>
+    public async Task<IReadOnlySet<TableName>?> TablesNamedAsync(string sql, CancellationToken cancellationToken)
+    {
+        await using var parser = _parser.Value.Duplicate();
+        await parser.OpenAsync(cancellationToken);
+        return await SqlGuard.TablesNamedAsync(parser, sql, cancellationToken);
+    }
+
+    /// <summary>
+    /// The tenant's session at the snapshot the selector names, built on first use; with views for the tables of
+    /// <paramref name="only"/> alone when given (other tables of the lake then do not exist in it).
+    /// </summary>
     public async Task<QuerySession> GetAsync(string tenant, SnapshotSelector selector, Func<TableName, bool> allowed, string policyKey,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, IReadOnlySet<TableName>? only = null)
     {
         var lake = await lakes.GetAsync(cancellationToken);
         SnapshotInfo snapshot;
         await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
             snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
-        var key = $"{tenant}\u001f{snapshot.Id}\u001f{policyKey}";
+        var key = $"{tenant}\u001f{snapshot.Id}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
         Lazy<Task<QuerySession>> session;
         lock (_gate)
         {
@@ -34,7 +54,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             while (node is not null && node.Value.Key != key) node = node.Next;
             if (node is not null) _recent.Remove(node);
             else node = new LinkedListNode<(string, Lazy<Task<QuerySession>>)>((key, new Lazy<Task<QuerySession>>(
-                () => BuildAsync(lake, tenant, snapshot.Id, allowed, CancellationToken.None))));
+                () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, CancellationToken.None))));
             _recent.AddFirst(node);
             session = node.Value.Session;
             while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
@@ -56,7 +76,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     }
 
     private async Task<QuerySession> BuildAsync(Lakehouse lake, string tenant, long snapshotId, Func<TableName, bool> allowed,
-        CancellationToken cancellationToken)
+        IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
     {
         HashSet<TableName> forbidden = [];
         var content = await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
@@ -67,7 +87,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 forbidden.Add(new TableName(table.SchemaName, table.Name));
                 return false;
             },
-            TenantData.FilesOf(tenant));
+            TenantData.FilesOf(tenant), only?.Select(t => t.ToString()).ToList());
         var root = new DuckDBConnection("Data Source=:memory:");
         await root.OpenAsync(cancellationToken);
         try
@@ -77,7 +97,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
             await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant));
             HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
-            if (allowed(LineageTable.Name))
+            if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
             {
                 await LineageTable.CreateAsync(root, lake, tenant, snapshotId, cancellationToken);
                 tables.Add(LineageTable.Name);
@@ -114,6 +134,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     {
         lock (_gate)
             while (_recent.Last is { } last) Evict(last);
+        if (_parser.IsValueCreated) _parser.Value.Dispose();
     }
 }
 

@@ -32,12 +32,9 @@ public static partial class SqlGuard
     public static async Task<GuardRefusal?> CheckAsync(DuckDBConnection parser, string sql, IReadOnlySet<TableName> tables,
         IReadOnlySet<TableName> forbidden, CancellationToken cancellationToken)
     {
-        var statement = ExplainPrefix().Replace(sql.Trim().TrimEnd(';').Trim(), "", 1);
+        var statement = Statement(sql);
         if (statement.Length == 0) return new GuardRefusal(400, "The query is empty.");
-        await using var command = parser.CreateCommand();
-        command.CommandText = $"SELECT json_serialize_sql({Literal(statement)})";
-        var serialized = (string)(await command.ExecuteScalarAsync(cancellationToken))!;
-        using var document = JsonDocument.Parse(serialized);
+        using var document = await ParseAsync(parser, statement, cancellationToken);
         var root = document.RootElement;
         if (root.GetProperty("error").GetBoolean())
         {
@@ -52,6 +49,49 @@ public static partial class SqlGuard
         CollectCteNames(root, ctes);
         return Walk(root, tables, forbidden, ctes);
     }
+
+    /// <summary>
+    /// The lake tables the query names, so that a session needs views for those alone; null when that cannot be
+    /// told (it does not parse, names no table, or reads information_schema): such a query gets every table.
+    /// </summary>
+    public static async Task<IReadOnlySet<TableName>?> TablesNamedAsync(DuckDBConnection parser, string sql, CancellationToken cancellationToken)
+    {
+        var statement = Statement(sql);
+        if (statement.Length == 0) return null;
+        using var document = await ParseAsync(parser, statement, cancellationToken);
+        if (document.RootElement.GetProperty("error").GetBoolean()) return null;
+        var ctes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        CollectCteNames(document.RootElement, ctes);
+        HashSet<TableName> named = [];
+        var narrowable = true;
+        void Collect(JsonElement node)
+        {
+            if (node.ValueKind == JsonValueKind.Array)
+                foreach (var item in node.EnumerateArray()) Collect(item);
+            if (node.ValueKind != JsonValueKind.Object) return;
+            if (node.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "BASE_TABLE")
+            {
+                var (schema, name) = (node.GetProperty("schema_name").GetString() ?? "", node.GetProperty("table_name").GetString() ?? "");
+                if (schema.Equals("information_schema", StringComparison.OrdinalIgnoreCase)) narrowable = false;
+                else if (schema.Length > 0 || !ctes.Contains(name)) named.Add(NameOf(schema, name));
+            }
+            foreach (var property in node.EnumerateObject()) Collect(property.Value);
+        }
+        Collect(document.RootElement);
+        return narrowable && named.Count > 0 ? named : null;
+    }
+
+    private static string Statement(string sql) => ExplainPrefix().Replace(sql.Trim().TrimEnd(';').Trim(), "", 1);
+
+    private static async Task<JsonDocument> ParseAsync(DuckDBConnection parser, string statement, CancellationToken cancellationToken)
+    {
+        await using var command = parser.CreateCommand();
+        command.CommandText = $"SELECT json_serialize_sql({Literal(statement)})";
+        return JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!);
+    }
+
+    private static TableName NameOf(string schema, string name) =>
+        new(schema.Length == 0 ? Identifiers.DefaultSchema : schema.ToLowerInvariant(), name.ToLowerInvariant());
 
     private static GuardRefusal? Walk(JsonElement node, IReadOnlySet<TableName> tables, IReadOnlySet<TableName> forbidden, HashSet<string> ctes)
     {
@@ -86,7 +126,7 @@ public static partial class SqlGuard
         if (schema.Length == 0 && ctes.Contains(name)) return null;
         if (schema.Equals("information_schema", StringComparison.OrdinalIgnoreCase))
             return CatalogViews.Contains(name) ? null : new GuardRefusal(403, $"information_schema.{name} is not available.");
-        var table = new TableName(schema.Length == 0 ? Identifiers.DefaultSchema : schema.ToLowerInvariant(), name.ToLowerInvariant());
+        var table = NameOf(schema, name);
         if (tables.Contains(table)) return null;
         if (forbidden.Contains(table)) return new GuardRefusal(403, $"Table {table} is not allowed by this tenant's policy.");
         return name.Contains('/', StringComparison.Ordinal) || name.Contains('.', StringComparison.Ordinal)

@@ -61,7 +61,7 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
     internal async Task IndexAsync(OutboxEntry entry, RetrievalSource source, CancellationToken cancellationToken)
     {
         Identifiers.TryParseTable(entry.Table, out var table, out _, allowReservedSchema: true);
-        var session = await sessions.GetAsync(entry.TenantId, SnapshotSelector.Latest, _ => true, "all", cancellationToken);
+        var session = await sessions.GetAsync(entry.TenantId, SnapshotSelector.Latest, _ => true, "all", cancellationToken, new HashSet<TableName> { table });
         if (!session.Tables.Contains(table)) return;
         var rows = await QueryRunner.RunTrustedAsync(session,
             $"SELECT * FROM {Qualified(table.Schema, table.Name)} WHERE {Identifier(Lineage.PartitionId)} = CAST($1 AS UUID) ORDER BY {Identifier(Lineage.RecordIndex)}",

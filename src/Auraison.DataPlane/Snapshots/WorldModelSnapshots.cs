@@ -16,6 +16,9 @@ public sealed class WorldModelSnapshots(IngestService ingest, QuerySessions sess
 {
     public static readonly TableName Table = new("world_model", "snapshots");
 
+    // The only tables its queries read: the session for them needs no views of the rest of the lake.
+    private static readonly HashSet<TableName> Reads = [Table, LineageTable.Name];
+
     public const string SchemaVersion = "world-model-snapshot/1";
 
     private const string Select =
@@ -60,5 +63,5 @@ public sealed class WorldModelSnapshots(IngestService ingest, QuerySessions sess
         (await FindAsync(tenant, snapshotId, cancellationToken))?["lake_snapshot_id"] is long id ? id : null;
 
     private Task<QuerySession> LatestAsync(string tenant, CancellationToken cancellationToken) =>
-        sessions.GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken);
+        sessions.GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken, Reads);
 }

@@ -21,6 +21,21 @@ public class QueryApiTests
     }
 
     [Fact]
+    public async Task Information_schema_still_lists_every_table_after_queries_that_named_one()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "acme-1" } });
+        await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes");
+
+        var listed = await app.QueryAsync("acme", "SELECT table_schema || '.' || table_name FROM information_schema.tables ORDER BY 1");
+
+        var names = listed.GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()).ToList();
+        Assert.Contains("main.job_outcomes", names);
+        Assert.Contains("main.experiments", names);
+        Assert.Contains("lineage.ingests", names);
+    }
+
+    [Fact]
     public async Task Post_takes_the_same_fields_as_a_json_body()
     {
         await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);

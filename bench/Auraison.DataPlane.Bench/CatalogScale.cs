@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Writing;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tables;
+using Npgsql;
+
+namespace Auraison.DataPlane.Bench;
+
+/// <summary>
+/// Workload 6: listing tables and planning a query in a lake with many tables, then with many data files in one table.
+/// Baselines: the catalog rows a listing needs, read straight from PostgreSQL; the same EXPLAIN in a session already built.
+/// </summary>
+internal static class CatalogScale
+{
+    private const int TablesPerCommit = 250, FilesPerCommit = 10_000;
+
+    public static async Task<IReadOnlyList<Result>> RunAsync(BenchEnvironment bench)
+    {
+        var tables = bench.Sizes.Tables;
+        var clock = Stopwatch.StartNew();
+        await CreateTablesAsync(bench, tables);
+        var tableRate = tables / clock.Elapsed.TotalSeconds;
+        List<Result> results = [await ListingAsync(bench, $"{tables:N0} tables", $"created at {tableRate:N0} tables/s, {TablesPerCommit} per commit")];
+        results.Add(await PlanningAsync(bench, "bench.detections", $"{tables:N0} tables"));
+
+        clock.Restart();
+        await AddFilesAsync(bench, bench.Sizes.Files);
+        var note = $"added at {bench.Sizes.Files / clock.Elapsed.TotalSeconds:N0} files/s (upload and {FilesPerCommit:N0} per commit)";
+        results.Add(await ListingAsync(bench, $"{bench.Sizes.Files:N0} files in one table", note));
+        results.Add(await PlanningAsync(bench, "bench.scale_files", $"{bench.Sizes.Files:N0} files in one table"));
+        return results;
+    }
+
+    private static async Task CreateTablesAsync(BenchEnvironment bench, int count)
+    {
+        foreach (var chunk in Enumerable.Range(0, count).Chunk(TablesPerCommit))
+        {
+            await bench.Lake.CommitAsync(async (commit, token) =>
+            {
+                foreach (var i in chunk)
+                    await commit.DeclareAsync(TableDeclaration.Parse($"scale.t{i:D5}", true, ("id", "BIGINT"), ("name", "VARCHAR"), ("value", "DOUBLE"),
+                        ("seen_at", "TIMESTAMPTZ")), token);
+                return 0;
+            }, CancellationToken.None);
+            Console.Error.WriteLine($"[bench] tables: {chunk[^1] + 1:N0} of {count:N0}");
+        }
+    }
+
+    /// <summary>One small Parquet file of the tenant, uploaded under many names and registered as that many data files.</summary>
+    private static async Task AddFilesAsync(BenchEnvironment bench, int count)
+    {
+        await bench.IngestAsync(BenchEnvironment.IngestBody("bench.scale_files", BenchEnvironment.Tenant, "scale", """[{"id": 0, "value": 0.5}]"""));
+        var table = (await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, t => t.QualifiedName == "bench.scale_files")).Tables.Single();
+        await using var work = bench.Lake.OpenWorkConnection();
+        var source = $"SELECT i AS id, i * 0.5 AS value, '{BenchEnvironment.Tenant}' AS {Lineage.TenantId} FROM range(10) AS t(i)";
+        var one = (await ParquetStager.WriteAsync(work, table, source, bench.Lake.StagingDirectory, CancellationToken.None)).Single();
+        var directory = one.RelativePath[..(one.RelativePath.LastIndexOf('/') + 1)];
+        var files = Enumerable.Range(0, count).Select(_ => one with { RelativePath = $"{directory}ducklake-{Guid.CreateVersion7()}.parquet" }).ToList();
+        var uploaded = 0;
+        await Parallel.ForEachAsync(files, new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (file, token) =>
+        {
+            await bench.Lake.Storage.UploadAsync(file.LocalPath, table.Directory + file.RelativePath, token);
+            if (Interlocked.Increment(ref uploaded) % 10_000 == 0) Console.Error.WriteLine($"[bench] files uploaded: {uploaded:N0} of {count:N0}");
+        });
+        foreach (var chunk in files.Chunk(FilesPerCommit))
+            await bench.Lake.CommitAsync((commit, token) => commit.AppendFilesAsync(table, chunk, token), CancellationToken.None);
+        File.Delete(one.LocalPath);
+    }
+
+    private static async Task<Result> ListingAsync(BenchEnvironment bench, string scale, string note)
+    {
+        var url = $"/data/tables?tenant_id={BenchEnvironment.Tenant}";
+        (await bench.Http.GetAsync(url)).EnsureSuccessStatusCode();
+        List<double> service = [], baseline = [];
+        for (var rep = 0; rep < bench.Sizes.Repetitions; rep++)
+        {
+            var watch = Stopwatch.StartNew();
+            (await bench.Http.GetAsync(url)).EnsureSuccessStatusCode();
+            service.Add(watch.Elapsed.TotalMilliseconds);
+            watch.Restart();
+            await ReadListingRowsAsync(bench.Catalog);
+            baseline.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        var median = Report.Median(service);
+        return new Result("catalog scale", $"list tables (ms), {scale}", median, "its catalog rows read from PostgreSQL directly (ms)", Report.Median(baseline),
+            "≤ 100 ms", median <= 100, $"{note}; median of {bench.Sizes.Repetitions}");
+    }
+
+    /// <summary>Tables, their columns and the tenant's row counts visible at the newest snapshot: what the listing shows.</summary>
+    private static async Task ReadListingRowsAsync(string catalog)
+    {
+        await using var connection = new NpgsqlConnection(catalog);
+        await connection.OpenAsync();
+        var latest = await connection.ScalarAsync<long>(null, "SELECT max(snapshot_id) FROM ducklake_snapshot", CancellationToken.None);
+        foreach (var sql in new[]
+        {
+            $"""
+             SELECT s.schema_name, t.table_name, c.column_name, c.column_type FROM ducklake_table t
+             JOIN ducklake_schema s ON s.schema_id = t.schema_id AND {CatalogReader.Visible("s.")}
+             JOIN ducklake_column c ON c.table_id = t.table_id AND {CatalogReader.Visible("c.")}
+             WHERE {CatalogReader.Visible("t.")}
+             """,
+            $"""
+             SELECT d.table_id, sum(d.record_count), max(d.begin_snapshot) FROM ducklake_data_file d
+             JOIN ducklake_file_partition_value v ON v.data_file_id = d.data_file_id AND v.partition_key_index = 0 AND v.partition_value = '{BenchEnvironment.Tenant}'
+             WHERE {CatalogReader.Visible("d.")} GROUP BY d.table_id
+             """,
+        })
+            await connection.QueryAsync(null, sql, r => r.GetValue(0), CancellationToken.None, latest);
+    }
+
+    /// <summary>EXPLAIN through /data/query right after a commit (the tenant's session is built for the new snapshot), against the same EXPLAIN again.</summary>
+    private static async Task<Result> PlanningAsync(BenchEnvironment bench, string table, string scale)
+    {
+        var url = $"/data/query?tenant_id={BenchEnvironment.Tenant}&sql={Uri.EscapeDataString($"EXPLAIN SELECT count(*) FROM {table}")}";
+        List<double> cold = [], warm = [];
+        for (var rep = -1; rep < bench.Sizes.Repetitions; rep++)
+        {
+            await bench.IngestAsync(BenchEnvironment.IngestBody("bench.ping", BenchEnvironment.Tenant, $"ping-{rep}", """[{"n": 1}]"""));
+            var watch = Stopwatch.StartNew();
+            (await bench.Http.GetAsync(url)).EnsureSuccessStatusCode();
+            var first = watch.Elapsed.TotalMilliseconds;
+            watch.Restart();
+            (await bench.Http.GetAsync(url)).EnsureSuccessStatusCode();
+            if (rep < 0) continue; // the first build also downloads the files into the service's cache
+            cold.Add(first);
+            warm.Add(watch.Elapsed.TotalMilliseconds);
+        }
+        var median = Report.Median(cold);
+        return new Result("catalog scale", $"plan a query after a commit (ms), {scale}", median, "the same EXPLAIN, session built (ms)", Report.Median(warm),
+            "≤ 200 ms", median <= 200, $"EXPLAIN SELECT count(*) FROM {table}; median of {bench.Sizes.Repetitions}");
+    }
+}
