@@ -36,7 +36,10 @@ public enum OnError
     Quarantine,
 }
 
-/// <summary>A validated request waiting for its group commit.</summary>
+/// <summary>
+/// A validated request waiting for its group commit. <c>RequestHash</c> is the fingerprint a retry with the same
+/// Idempotency-Key must match; requests without a key leave it empty.
+/// </summary>
 public sealed record IngestCommand(
     TableName Table,
     string TenantId,

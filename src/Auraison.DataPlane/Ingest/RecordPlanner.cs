@@ -17,11 +17,12 @@ public static class RecordPlanner
     {
         var known = columns.ToDictionary(c => c.Name, c => c.Type, StringComparer.OrdinalIgnoreCase);
         var inferred = new Dictionary<string, (string Name, LakeType Type, int From)>(StringComparer.OrdinalIgnoreCase);
+        var wellFormed = new HashSet<string>(StringComparer.Ordinal);
         List<int> valid = [];
         List<RecordError> errors = [];
         for (var index = 0; index < records.Count; index++)
         {
-            var error = Check(records[index], index, known, inferred, acceptNewFields);
+            var error = Check(records[index], index, known, inferred, acceptNewFields, wellFormed);
             if (error is null) valid.Add(index);
             else errors.Add(error);
         }
@@ -30,7 +31,7 @@ public static class RecordPlanner
     }
 
     private static RecordError? Check(JsonElement record, int index, Dictionary<string, LakeType> known,
-        Dictionary<string, (string Name, LakeType Type, int From)> inferred, bool acceptNewFields)
+        Dictionary<string, (string Name, LakeType Type, int From)> inferred, bool acceptNewFields, HashSet<string> wellFormed)
     {
         if (record.ValueKind != JsonValueKind.Object)
             return new RecordError(index, "", "object", JsonTyping.KindOf(record), $"record {index} is a JSON {JsonTyping.KindOf(record)}, not an object");
@@ -38,8 +39,13 @@ public static class RecordPlanner
         Dictionary<string, (string Name, LakeType Type, int From)> pending = new(StringComparer.OrdinalIgnoreCase);
         foreach (var field in record.EnumerateObject())
         {
-            if (Identifiers.FieldProblem(field.Name) is { } rule)
-                return new RecordError(index, field.Name, "a valid field name", field.Name, $"record {index}: {rule}");
+            // Records of a request repeat the same names: each is checked against the naming rules once.
+            if (!wellFormed.Contains(field.Name))
+            {
+                if (Identifiers.FieldProblem(field.Name) is { } rule)
+                    return new RecordError(index, field.Name, "a valid field name", field.Name, $"record {index}: {rule}");
+                wellFormed.Add(field.Name);
+            }
             if (!seen.Add(field.Name))
                 return new RecordError(index, field.Name, "one value per field", "a repeated field", $"record {index} has field '{field.Name}' twice");
             if (known.TryGetValue(field.Name, out var type))

@@ -57,9 +57,10 @@ public static class QueryApi
                 selector = SnapshotSelector.ById(pinned.Value);
             }
             var policy = await policies.GetAsync(request.TenantId!, cancellationToken);
-            var named = await sessions.TablesNamedAsync(request.Sql, cancellationToken);
-            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, named);
-            return TypedResults.Ok(await runner.RunAsync(session, request.Sql, request.MaxRows, cancellationToken));
+            var query = await sessions.ParseAsync(request.Sql, cancellationToken);
+            if (query.Refusal is { } refusal) throw QueryRunner.Refused(refusal);
+            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed);
+            return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken));
         }
         catch (SnapshotNotFoundException e)
         {

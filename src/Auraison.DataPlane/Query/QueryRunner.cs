@@ -20,13 +20,13 @@ public sealed class QueryFailedException(int status, string title, string messag
 /// <summary>Runs one guarded query in a tenant's session, with the row cap and the timeout.</summary>
 public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor lakes)
 {
-    public async Task<QueryReply> RunAsync(QuerySession session, string sql, int? maxRows, CancellationToken cancellationToken)
+    public async Task<QueryReply> RunAsync(QuerySession session, ParsedQuery query, int? maxRows, CancellationToken cancellationToken)
     {
         var limits = options.Value.Query;
         var cap = Math.Clamp(maxRows ?? limits.MaxRows, 1, limits.MaxRows);
+        if (SqlGuard.Check(query, session.Tables, session.Forbidden) is { } refusal) throw Refused(refusal);
+        var sql = query.Sql;
         await using var connection = await session.ConnectAsync(cancellationToken);
-        if (await SqlGuard.CheckAsync(connection, sql, session.Tables, session.Forbidden, cancellationToken) is { } refusal)
-            throw new QueryFailedException(refusal.Status, refusal.Status == 403 ? "Query not allowed" : "Invalid query", refusal.Reason);
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(limits.TimeoutSeconds));
@@ -35,7 +35,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         await using var registration = timeout.Token.Register(command.Cancel);
         try
         {
-            var types = await ColumnTypesAsync(connection, sql, cancellationToken);
+            var types = session.ColumnTypes(sql) ?? session.RememberColumnTypes(sql, await ColumnTypesAsync(connection, sql, cancellationToken));
             await using var reader = await command.ExecuteReaderAsync(timeout.Token);
             var columns = Enumerable.Range(0, reader.FieldCount)
                 .Select(i => new QueryColumn(reader.GetName(i), types?.ElementAtOrDefault(i) ?? reader.GetDataTypeName(i).ToUpperInvariant())).ToList();
@@ -61,6 +61,9 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
             throw new QueryFailedException(StatusCodes.Status400BadRequest, "Query failed", Sanitize(e.Message, lake));
         }
     }
+
+    public static QueryFailedException Refused(GuardRefusal refusal) =>
+        new(refusal.Status, refusal.Status == 403 ? "Query not allowed" : "Invalid query", refusal.Reason);
 
     /// <summary>Runs the service's own SQL (not a caller's) in a session, with positional parameters; rows as name → JSON value.</summary>
     public static async Task<List<Dictionary<string, object?>>> RunTrustedAsync(QuerySession session, string sql, CancellationToken cancellationToken,

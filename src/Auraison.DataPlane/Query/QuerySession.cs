@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Auraison.DataPlane.Schema;
 using DuckDB.NET.Data;
 
@@ -20,6 +21,18 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
 
     /// <summary>Tables that exist but the tenant's policy does not allow.</summary>
     public IReadOnlySet<TableName> Forbidden { get; } = forbidden;
+
+    // Result column types by SQL text: a snapshot's tables never change, so a repeated query skips its DESCRIBE.
+    private const int RememberedQueries = 256;
+    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _columnTypes = new(StringComparer.Ordinal);
+
+    public IReadOnlyList<string>? ColumnTypes(string sql) => _columnTypes.GetValueOrDefault(sql);
+
+    public IReadOnlyList<string>? RememberColumnTypes(string sql, IReadOnlyList<string>? types)
+    {
+        if (types is not null && _columnTypes.Count < RememberedQueries) _columnTypes.TryAdd(sql, types);
+        return types;
+    }
 
     public async Task<DuckDBConnection> ConnectAsync(CancellationToken cancellationToken)
     {

@@ -27,12 +27,12 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         return parser;
     });
 
-    /// <summary>The lake tables <paramref name="sql"/> names (null: all the tenant's tables), parsed by DuckDB without any data.</summary>
-    public async Task<IReadOnlySet<TableName>?> TablesNamedAsync(string sql, CancellationToken cancellationToken)
+    /// <summary>Parses a caller's SQL with a DuckDB that holds no data, before any session is chosen for it.</summary>
+    public async Task<ParsedQuery> ParseAsync(string sql, CancellationToken cancellationToken)
     {
         await using var parser = _parser.Value.Duplicate();
         await parser.OpenAsync(cancellationToken);
-        return await SqlGuard.TablesNamedAsync(parser, sql, cancellationToken);
+        return await SqlGuard.ParseAsync(parser, sql, cancellationToken);
     }
 
     /// <summary>

@@ -10,6 +10,16 @@ namespace Auraison.DataPlane.Query;
 public sealed record GuardRefusal(int Status, string Reason);
 
 /// <summary>
+/// A query as DuckDB's parser sees it: its one statement's syntax tree and CTE names, or why it has none; and the
+/// lake tables it names (null: all of them may matter).
+/// </summary>
+public sealed record ParsedQuery(string Sql, JsonElement? Tree, IReadOnlySet<string> CteNames, GuardRefusal? Refusal,
+    IReadOnlySet<TableName>? TablesNamed)
+{
+    public static ParsedQuery Refused(string sql, GuardRefusal refusal) => new(sql, null, new HashSet<string>(), refusal, null);
+}
+
+/// <summary>
 /// Admits one read-only statement: DuckDB's own parser (<c>json_serialize_sql</c>) must see a single SELECT (WITH,
 /// VALUES, DESCRIBE, SHOW and SUMMARIZE parse as such; EXPLAIN is checked on what it explains), every table it names
 /// must be one of the caller's views or a CTE, and it may call no table function that reaches files, other
@@ -29,39 +39,36 @@ public static partial class SqlGuard
     [GeneratedRegex(@"^\s*EXPLAIN(\s+ANALYZE)?\s+", RegexOptions.IgnoreCase)]
     private static partial Regex ExplainPrefix();
 
-    public static async Task<GuardRefusal?> CheckAsync(DuckDBConnection parser, string sql, IReadOnlySet<TableName> tables,
-        IReadOnlySet<TableName> forbidden, CancellationToken cancellationToken)
+    /// <summary>Parses the query once, with DuckDB's own parser (no data needed): what the guard and the session builder look at.</summary>
+    public static async Task<ParsedQuery> ParseAsync(DuckDBConnection parser, string sql, CancellationToken cancellationToken)
     {
-        var statement = Statement(sql);
-        if (statement.Length == 0) return new GuardRefusal(400, "The query is empty.");
-        using var document = await ParseAsync(parser, statement, cancellationToken);
+        var statement = ExplainPrefix().Replace(sql.Trim().TrimEnd(';').Trim(), "", 1);
+        if (statement.Length == 0) return ParsedQuery.Refused(sql, new GuardRefusal(400, "The query is empty."));
+        await using var command = parser.CreateCommand();
+        command.CommandText = $"SELECT json_serialize_sql({Literal(statement)})";
+        using var document = JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!);
         var root = document.RootElement;
         if (root.GetProperty("error").GetBoolean())
         {
             var message = root.GetProperty("error_message").GetString() ?? "";
-            return message.Contains("Only SELECT statements", StringComparison.Ordinal)
+            return ParsedQuery.Refused(sql, message.Contains("Only SELECT statements", StringComparison.Ordinal)
                 ? new GuardRefusal(403, "Only read-only queries run here (SELECT, WITH, VALUES, DESCRIBE, SHOW, SUMMARIZE, EXPLAIN).")
-                : new GuardRefusal(400, message);
+                : new GuardRefusal(400, message));
         }
-        if (root.GetProperty("statements").GetArrayLength() != 1) return new GuardRefusal(403, "Send exactly one statement.");
-
+        if (root.GetProperty("statements").GetArrayLength() != 1) return ParsedQuery.Refused(sql, new GuardRefusal(403, "Send exactly one statement."));
         var ctes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         CollectCteNames(root, ctes);
-        return Walk(root, tables, forbidden, ctes);
+        return new ParsedQuery(sql, root.Clone(), ctes, null, TablesNamed(root, ctes));
     }
 
-    /// <summary>
-    /// The lake tables the query names, so that a session needs views for those alone; null when that cannot be
-    /// told (it does not parse, names no table, or reads information_schema): such a query gets every table.
-    /// </summary>
-    public static async Task<IReadOnlySet<TableName>?> TablesNamedAsync(DuckDBConnection parser, string sql, CancellationToken cancellationToken)
+    /// <summary>Null when the query may run in a session holding <paramref name="tables"/>; otherwise why not.</summary>
+    public static GuardRefusal? Check(ParsedQuery query, IReadOnlySet<TableName> tables, IReadOnlySet<TableName> forbidden) =>
+        query.Refusal ?? Walk(query.Tree!.Value, tables, forbidden, query.CteNames);
+
+    // The lake tables the query names, so that a session needs views for those alone; null when that cannot be told
+    // (it names no table, or reads information_schema): such a query gets every table.
+    private static HashSet<TableName>? TablesNamed(JsonElement root, HashSet<string> ctes)
     {
-        var statement = Statement(sql);
-        if (statement.Length == 0) return null;
-        using var document = await ParseAsync(parser, statement, cancellationToken);
-        if (document.RootElement.GetProperty("error").GetBoolean()) return null;
-        var ctes = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        CollectCteNames(document.RootElement, ctes);
         HashSet<TableName> named = [];
         var narrowable = true;
         void Collect(JsonElement node)
@@ -77,23 +84,14 @@ public static partial class SqlGuard
             }
             foreach (var property in node.EnumerateObject()) Collect(property.Value);
         }
-        Collect(document.RootElement);
+        Collect(root);
         return narrowable && named.Count > 0 ? named : null;
-    }
-
-    private static string Statement(string sql) => ExplainPrefix().Replace(sql.Trim().TrimEnd(';').Trim(), "", 1);
-
-    private static async Task<JsonDocument> ParseAsync(DuckDBConnection parser, string statement, CancellationToken cancellationToken)
-    {
-        await using var command = parser.CreateCommand();
-        command.CommandText = $"SELECT json_serialize_sql({Literal(statement)})";
-        return JsonDocument.Parse((string)(await command.ExecuteScalarAsync(cancellationToken))!);
     }
 
     private static TableName NameOf(string schema, string name) =>
         new(schema.Length == 0 ? Identifiers.DefaultSchema : schema.ToLowerInvariant(), name.ToLowerInvariant());
 
-    private static GuardRefusal? Walk(JsonElement node, IReadOnlySet<TableName> tables, IReadOnlySet<TableName> forbidden, HashSet<string> ctes)
+    private static GuardRefusal? Walk(JsonElement node, IReadOnlySet<TableName> tables, IReadOnlySet<TableName> forbidden, IReadOnlySet<string> ctes)
     {
         if (node.ValueKind == JsonValueKind.Array)
         {
@@ -117,7 +115,7 @@ public static partial class SqlGuard
         return null;
     }
 
-    private static GuardRefusal? CheckTable(JsonElement node, IReadOnlySet<TableName> tables, IReadOnlySet<TableName> forbidden, HashSet<string> ctes)
+    private static GuardRefusal? CheckTable(JsonElement node, IReadOnlySet<TableName> tables, IReadOnlySet<TableName> forbidden, IReadOnlySet<string> ctes)
     {
         var catalog = node.GetProperty("catalog_name").GetString() ?? "";
         var schema = node.GetProperty("schema_name").GetString() ?? "";

@@ -12,7 +12,7 @@ public class SqlGuardTests
     {
         await using var parser = new DuckDBConnection("Data Source=:memory:");
         await parser.OpenAsync(Ct);
-        return await SqlGuard.TablesNamedAsync(parser, sql, Ct);
+        return (await SqlGuard.ParseAsync(parser, sql, Ct)).TablesNamed;
     }
 
     [Theory]
