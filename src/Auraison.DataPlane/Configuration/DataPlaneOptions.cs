@@ -75,6 +75,12 @@ public sealed class IngestOptions
 
     /// <summary>Rows that share a commit, at most (a single larger request still goes alone).</summary>
     public int MaxBatchRows { get; set; } = 500_000;
+
+    /// <summary>
+    /// While a table is busy (its last commit carried several requests), how long a commit waits for more requests
+    /// before it starts: fewer, fuller commits and files. 0 turns it off; a lone writer never waits.
+    /// </summary>
+    public int LingerMilliseconds { get; set; } = 5;
 }
 
 /// <summary>Limits of <c>/data/query</c>.</summary>

@@ -33,8 +33,11 @@ public sealed class IngestQueue(LakeAccessor lakes, IngestWriter writer, IOption
     private async Task RunAsync(TableName table, ChannelReader<IngestWriter.Pending> reader)
     {
         var limits = options.Value.Ingest;
+        var busy = false;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
+            // Under concurrent load, requests arrive while a commit runs: a short wait lets the stragglers join this one.
+            if (busy && limits.LingerMilliseconds > 0) await Task.Delay(limits.LingerMilliseconds);
             List<IngestWriter.Pending> batch = [];
             var rows = 0;
             while (batch.Count < limits.MaxBatchRequests && rows < limits.MaxBatchRows && reader.TryRead(out var next))
@@ -42,6 +45,7 @@ public sealed class IngestQueue(LakeAccessor lakes, IngestWriter writer, IOption
                 batch.Add(next);
                 rows += next.Command.Records.Count;
             }
+            busy = batch.Count > 1;
             try
             {
                 var lake = await lakes.GetAsync(_stopping.Token);
