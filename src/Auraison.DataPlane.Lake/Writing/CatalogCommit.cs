@@ -14,6 +14,7 @@ public sealed class CatalogCommit
     private readonly List<SnapshotChange> _changes = [];
     private readonly HashSet<long> _tablesWithNewSchema = [];
     private readonly HashSet<long> _createdTables = [];
+    private readonly List<(string Sql, object?[] Args)> _later = [];
 
     internal CatalogCommit(DbConnection connection, DbTransaction transaction, SnapshotInfo baseSnapshot, string dataPath)
     {
@@ -78,6 +79,39 @@ public sealed class CatalogCommit
 
     public Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params object?[] args) =>
         Connection.ExecuteAsync(Transaction, sql, cancellationToken, args);
+
+    /// <summary>
+    /// A statement whose result nothing in this commit reads: it is sent with the others of its kind in one round
+    /// trip (a batch, where the catalog database supports it) just before the snapshot is completed.
+    /// </summary>
+    public void ExecuteLater(string sql, params object?[] args) => _later.Add((sql, args));
+
+    internal async Task FlushLaterAsync(CancellationToken cancellationToken)
+    {
+        if (_later.Count == 0) return;
+        if (!Connection.CanCreateBatch)
+        {
+            foreach (var (sql, args) in _later) await ExecuteAsync(sql, cancellationToken, args);
+            _later.Clear();
+            return;
+        }
+        await using var batch = Connection.CreateBatch();
+        batch.Transaction = Transaction;
+        foreach (var (sql, args) in _later)
+        {
+            var command = batch.CreateBatchCommand();
+            command.CommandText = sql;
+            foreach (var arg in args)
+            {
+                var parameter = command.CreateParameter();
+                parameter.Value = arg ?? DBNull.Value;
+                command.Parameters.Add(parameter);
+            }
+            batch.BatchCommands.Add(command);
+        }
+        await batch.ExecuteNonQueryAsync(cancellationToken);
+        _later.Clear();
+    }
 
     /// <summary>
     /// Inserts rows (each one value per column of <paramref name="table"/>, in order) with one statement per chunk:

@@ -51,6 +51,7 @@ internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath)
 
         var commit = new CatalogCommit(connection, transaction, newest, dataPath);
         var value = await operation(commit, cancellationToken);
+        await commit.FlushLaterAsync(cancellationToken);
         if (commit.Changes.Count == 0)
         {
             await transaction.RollbackAsync(cancellationToken);

@@ -80,8 +80,8 @@ public sealed class IngestWriter(JsonSerializerOptions json, PolicyStore policie
             {
                 await commit.AppendFilesAsync(table, files, token);
                 if (quarantine is not null) await commit.AppendFilesAsync(quarantine, quarantined, token);
-                foreach (var request in accepted)
-                    await RecordLineageAsync(commit, request, name, FilesOf(files, request.Request.Command.TenantId), token);
+                // Lineage, outbox and idempotency rows of every request go to the catalog in one round trip.
+                foreach (var request in accepted) RecordLineage(commit, request, name, FilesOf(files, request.Request.Command.TenantId));
                 return 0;
             }, cancellationToken, new CommitOptions { Author = "auraison-dataplane", Message = $"ingest {name} ({accepted.Count} requests)" });
 
@@ -224,23 +224,23 @@ public sealed class IngestWriter(JsonSerializerOptions json, PolicyStore policie
         return refused;
     }
 
-    private async Task RecordLineageAsync(CatalogCommit commit, Accepted request, TableName name, IReadOnlyList<string> files, CancellationToken cancellationToken)
+    private void RecordLineage(CatalogCommit commit, Accepted request, TableName name, IReadOnlyList<string> files)
     {
         var command = request.Request.Command;
-        await commit.ExecuteAsync(
+        commit.ExecuteLater(
             "INSERT INTO dataplane_ingest_lineage VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, CAST($11 AS TIMESTAMP WITH TIME ZONE))",
-            cancellationToken, command.PartitionId, command.TenantId, name.ToString(), command.JobId, command.SchemaVersion,
+            command.PartitionId, command.TenantId, name.ToString(), command.JobId, command.SchemaVersion,
             (long)request.Plan.ValidRecords.Count, (long)request.Plan.Errors.Count, commit.SnapshotId, JsonSerializer.Serialize(files, json),
             command.Caller, CatalogReader.Timestamp(command.ReceivedAt));
         // Rows of retrievable tables wait in the outbox, in this same commit, until the indexer has embedded them.
-        await commit.ExecuteAsync(
+        commit.ExecuteLater(
             """
             INSERT INTO dataplane_embedding_outbox SELECT $1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE)
             WHERE EXISTS (SELECT 1 FROM dataplane_retrieval_sources WHERE table_name = $3)
-            """, cancellationToken, command.PartitionId, command.TenantId, name.ToString(), commit.SnapshotId, CatalogReader.Timestamp(command.ReceivedAt));
+            """, command.PartitionId, command.TenantId, name.ToString(), commit.SnapshotId, CatalogReader.Timestamp(command.ReceivedAt));
         if (command.IdempotencyKey is null) return;
         // The primary key makes a concurrent duplicate lose this commit's race instead of storing its rows twice.
-        await commit.ExecuteAsync("INSERT INTO dataplane_idempotency VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE))", cancellationToken,
+        commit.ExecuteLater("INSERT INTO dataplane_idempotency VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE))",
             command.TenantId, command.IdempotencyKey, command.RequestHash,
             JsonSerializer.Serialize(ReplyFor(request, name, commit.SnapshotId), json), CatalogReader.Timestamp(DateTimeOffset.UtcNow));
     }
