@@ -8,8 +8,8 @@ internal sealed record BenchSizes(string Name, int BulkRows, int SmallSeconds, l
     {
         "full" => new BenchSizes(name, BulkRows: 1_000_000, SmallSeconds: 30, QueryRows: 10_000_000, Documents: 100_000, RetrievalQueries: 100,
             Tables: 10_000, Files: 100_000, Repetitions: 5),
-        "quick" => new BenchSizes(name, BulkRows: 200_000, SmallSeconds: 8, QueryRows: 200_000, Documents: 2_000, RetrievalQueries: 20,
-            Tables: 1_000, Files: 5_000, Repetitions: 3),
+        "quick" => new BenchSizes(name, BulkRows: 100_000, SmallSeconds: 8, QueryRows: 100_000, Documents: 1_000, RetrievalQueries: 20,
+            Tables: 500, Files: 2_000, Repetitions: 3),
         _ => throw new ArgumentException($"Unknown size '{name}': quick or full."),
     };
 }

@@ -45,6 +45,5 @@ internal static class Report
                 $"| {r.Workload} | {r.Metric} | {r.Service:G4} | {r.Baseline} | {(r.BaselineValue is { } b ? b.ToString("G4", CultureInfo.InvariantCulture) : "–")} | " +
                 $"{(r.Ratio is { } x ? x.ToString("0.00", CultureInfo.InvariantCulture) : "–")} | {r.Target} | {(r.Met is null ? "–" : r.Met.Value ? "yes" : "**no**")} | {r.Notes} |");
         File.WriteAllText(stem + ".md", md.ToString());
-        Console.WriteLine(md.ToString());
     }
 }
