@@ -23,7 +23,7 @@ internal static class CatalogScale
         await CreateTablesAsync(bench, tables);
         var tableRate = tables / clock.Elapsed.TotalSeconds;
         List<Result> results = [await ListingAsync(bench, $"{tables:N0} tables", $"created at {tableRate:N0} tables/s, {TablesPerCommit} per commit")];
-        results.Add(await PlanningAsync(bench, "bench.detections", $"{tables:N0} tables"));
+        results.Add(await PlanningAsync(bench, "scale.t00000", $"{tables:N0} tables"));
 
         clock.Restart();
         await AddFilesAsync(bench, bench.Sizes.Files);

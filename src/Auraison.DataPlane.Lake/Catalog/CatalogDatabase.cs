@@ -20,6 +20,12 @@ public abstract class CatalogDatabase : IAsyncDisposable
     public virtual Task LockForCreationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         Task.CompletedTask;
 
+    /// <summary>
+    /// Indexes for the lookups the engine makes by table and file (the spec's DDL has primary keys only): without
+    /// them every commit scans the column and file tables, which grows with the lake.
+    /// </summary>
+    public virtual IEnumerable<string> LookupIndexes => [];
+
     /// <summary>Makes sure the namespace the catalog tables live in exists.</summary>
     public virtual Task EnsureNamespaceAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

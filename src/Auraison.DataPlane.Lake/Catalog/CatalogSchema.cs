@@ -30,6 +30,7 @@ public static class CatalogSchema
         if (version != SpecVersion)
             throw new CatalogVersionException(
                 $"The catalog ({database.Description}) is DuckLake version '{version ?? "none"}'; this engine reads and writes version {SpecVersion} only.");
+        foreach (var index in database.LookupIndexes) await connection.ExecuteAsync(transaction, index, cancellationToken);
         var storedDataPath = await connection.ScalarAsync<string>(transaction,
             "SELECT value FROM ducklake_metadata WHERE key = 'data_path' AND scope IS NULL", cancellationToken);
         await transaction.CommitAsync(cancellationToken);

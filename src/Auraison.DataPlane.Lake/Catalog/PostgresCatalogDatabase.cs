@@ -35,6 +35,21 @@ public sealed class PostgresCatalogDatabase : CatalogDatabase
     public override async Task LockForCreationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
         await connection.ExecuteAsync(transaction, "SELECT pg_advisory_xact_lock($1)", cancellationToken, CreationLockKey);
 
+    // Extra indexes do not change the tables a stock DuckLake client reads and writes.
+    public override IEnumerable<string> LookupIndexes =>
+    [
+        "CREATE INDEX IF NOT EXISTS dataplane_table_name ON ducklake_table (lower(table_name))",
+        "CREATE INDEX IF NOT EXISTS dataplane_column_table ON ducklake_column (table_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_partition_info_table ON ducklake_partition_info (table_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_partition_column_table ON ducklake_partition_column (table_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_data_file_table ON ducklake_data_file (table_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_delete_file_data_file ON ducklake_delete_file (data_file_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_file_partition_value_file ON ducklake_file_partition_value (data_file_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_table_stats_table ON ducklake_table_stats (table_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_table_column_stats_table ON ducklake_table_column_stats (table_id)",
+        "CREATE INDEX IF NOT EXISTS dataplane_tag_object ON ducklake_tag (object_id)",
+    ];
+
     public override async Task EnsureNamespaceAsync(CancellationToken cancellationToken)
     {
         if (_schema is null) return;
