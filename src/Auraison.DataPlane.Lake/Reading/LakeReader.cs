@@ -46,19 +46,29 @@ public sealed class LakeReader(Lakehouse lake)
 
     /// <summary>
     /// Creates one view per table (<c>"schema"."table"</c>) in the connection's database. A row filter, when given
-    /// for a table, becomes part of the view: callers cannot reach the rows it excludes through the view.
+    /// for a table, becomes part of the view: callers cannot reach the rows it excludes through the view. Files that
+    /// <paramref name="passesFilter"/> vouches for (every row passes, e.g. by its partition value) are read unfiltered.
     /// </summary>
     public async Task CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
-        Func<LakeTable, string?>? rowFilter = null)
+        Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null)
     {
         var localPaths = await LocalizeAsync(content, cancellationToken);
         foreach (var schema in content.Tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
             await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
         foreach (var table in content.Tables)
         {
-            var scan = TableScanSql.Build(table, content.Data[table.Id], path => localPaths[path]);
-            var filter = rowFilter?.Invoke(table);
-            var body = filter is null ? scan : $"SELECT * FROM ({scan}) AS scan WHERE {filter}";
+            var data = content.Data[table.Id];
+            string Scan(TableContent part) => TableScanSql.Build(table, part, path => localPaths[path]);
+            var body = Scan(data);
+            if (rowFilter?.Invoke(table) is { } filter)
+            {
+                var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
+                var rest = data with { Files = data.Files.Except(vouched).ToList() };
+                body = $"SELECT * FROM ({Scan(rest)}) AS scan WHERE {filter}";
+                if (vouched.Count > 0)
+                    body = $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes))}) AS vouched" +
+                           (rest.Files.Count > 0 || rest.InlinedRows.Count > 0 ? $"\nUNION ALL\n{body}" : "");
+            }
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
     }

@@ -95,7 +95,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var query = options.Value.Query;
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
-            await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant));
+            await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant));
             HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
             if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
             {

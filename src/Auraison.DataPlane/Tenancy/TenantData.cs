@@ -14,13 +14,25 @@ public static class TenantData
 
     /// <summary>Keeps a file unless it was written under the current tenant partitioning for another tenant.</summary>
     public static Func<LakeTable, DataFileInfo, bool> FilesOf(string tenant) => (table, file) =>
+        !InTenantPartition(table, file, out var owner) || owner == tenant;
+
+    /// <summary>
+    /// Files of the tenant's own partition under the current tenant partitioning: every row in them is the tenant's,
+    /// so reading them needs no row filter (which costs a scan of the tenant column, even for a count).
+    /// </summary>
+    public static Func<LakeTable, DataFileInfo, bool> HoldsOnlyRowsOf(string tenant) => (table, file) =>
+        InTenantPartition(table, file, out var owner) && owner == tenant;
+
+    private static bool InTenantPartition(LakeTable table, DataFileInfo file, out string? owner)
     {
+        owner = null;
         var column = table.FindColumn(Lineage.TenantId);
         var partitionedByTenant = column is not null && table.Partitioning.Count > 0
             && table.Partitioning[0] == new PartitionKey(column.Id, PartitionTransform.Identity);
-        if (!partitionedByTenant || file.PartitionId != table.PartitionId || file.PartitionValues.Count == 0) return true;
-        return file.PartitionValues[0] == tenant;
-    };
+        if (!partitionedByTenant || file.PartitionId != table.PartitionId || file.PartitionValues.Count == 0) return false;
+        owner = file.PartitionValues[0];
+        return true;
+    }
 
     public static string RowFilter(string tenant) => $"{Identifier(Lineage.TenantId)} = {Literal(tenant)}";
 }
