@@ -66,7 +66,8 @@ public static partial class SqlGuard
         query.Refusal ?? Walk(query.Tree!.Value, tables, forbidden, query.CteNames);
 
     // The lake tables the query names, so that a session needs views for those alone; null when that cannot be told
-    // (it names no table, or reads information_schema): such a query gets every table.
+    // (it names no table, reads information_schema, or names a table some other way, as DESCRIBE and SHOW do):
+    // such a query gets every table.
     private static HashSet<TableName>? TablesNamed(JsonElement root, HashSet<string> ctes)
     {
         HashSet<TableName> named = [];
@@ -76,7 +77,9 @@ public static partial class SqlGuard
             if (node.ValueKind == JsonValueKind.Array)
                 foreach (var item in node.EnumerateArray()) Collect(item);
             if (node.ValueKind != JsonValueKind.Object) return;
-            if (node.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String && type.GetString() == "BASE_TABLE")
+            var type = node.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+            if (type == "SHOW_REF") narrowable = false;
+            if (type == "BASE_TABLE")
             {
                 var (schema, name) = (node.GetProperty("schema_name").GetString() ?? "", node.GetProperty("table_name").GetString() ?? "");
                 if (schema.Equals("information_schema", StringComparison.OrdinalIgnoreCase)) narrowable = false;

@@ -8,12 +8,14 @@ public class SqlGuardTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<IReadOnlySet<TableName>?> NamedAsync(string sql)
+    private static async Task<ParsedQuery> ParseAsync(string sql)
     {
         await using var parser = new DuckDBConnection("Data Source=:memory:");
         await parser.OpenAsync(Ct);
-        return (await SqlGuard.ParseAsync(parser, sql, Ct)).TablesNamed;
+        return await SqlGuard.ParseAsync(parser, sql, Ct);
     }
+
+    private static async Task<IReadOnlySet<TableName>?> NamedAsync(string sql) => (await ParseAsync(sql)).TablesNamed;
 
     [Theory]
     [InlineData("SELECT * FROM job_outcomes j JOIN Event_Log.Agent_Traces a ON a.trace_id = j.job_id", "event_log.agent_traces,main.job_outcomes")]
@@ -33,4 +35,13 @@ public class SqlGuardTests
     [InlineData("SELEC broken")]
     public async Task A_query_whose_tables_cannot_be_told_gets_every_table(string sql) =>
         Assert.Null(await NamedAsync(sql));
+
+    [Fact]
+    public async Task A_query_that_also_describes_a_table_gets_every_table()
+    {
+        var parsed = await ParseAsync("SELECT * FROM job_outcomes, (DESCRIBE experiments)");
+
+        Assert.Null(parsed.Refusal);
+        Assert.Null(parsed.TablesNamed);
+    }
 }
