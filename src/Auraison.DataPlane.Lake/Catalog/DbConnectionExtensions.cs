@@ -10,13 +10,19 @@ public static class DbConnectionExtensions
         var command = connection.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = sql;
+        command.Parameters.AddPositional(command.CreateParameter, args);
+        return command;
+    }
+
+    /// <summary>Binds <paramref name="args"/> as <c>$1..$n</c> (null as SQL NULL), for commands and batch commands alike.</summary>
+    public static void AddPositional(this DbParameterCollection parameters, Func<DbParameter> create, object?[] args)
+    {
         foreach (var arg in args)
         {
-            var parameter = command.CreateParameter();
+            var parameter = create();
             parameter.Value = arg ?? DBNull.Value;
-            command.Parameters.Add(parameter);
+            parameters.Add(parameter);
         }
-        return command;
     }
 
     public static async Task<int> ExecuteAsync(this DbConnection connection, DbTransaction? transaction, string sql,

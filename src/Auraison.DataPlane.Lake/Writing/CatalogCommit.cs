@@ -89,27 +89,23 @@ public sealed class CatalogCommit
     internal async Task FlushLaterAsync(CancellationToken cancellationToken)
     {
         if (_later.Count == 0) return;
-        if (!Connection.CanCreateBatch)
+        if (Connection.CanCreateBatch)
+        {
+            await using var batch = Connection.CreateBatch();
+            batch.Transaction = Transaction;
+            foreach (var (sql, args) in _later)
+            {
+                var command = batch.CreateBatchCommand();
+                command.CommandText = sql;
+                command.Parameters.AddPositional(command.CreateParameter, args);
+                batch.BatchCommands.Add(command);
+            }
+            await batch.ExecuteNonQueryAsync(cancellationToken);
+        }
+        else
         {
             foreach (var (sql, args) in _later) await ExecuteAsync(sql, cancellationToken, args);
-            _later.Clear();
-            return;
         }
-        await using var batch = Connection.CreateBatch();
-        batch.Transaction = Transaction;
-        foreach (var (sql, args) in _later)
-        {
-            var command = batch.CreateBatchCommand();
-            command.CommandText = sql;
-            foreach (var arg in args)
-            {
-                var parameter = command.CreateParameter();
-                parameter.Value = arg ?? DBNull.Value;
-                command.Parameters.Add(parameter);
-            }
-            batch.BatchCommands.Add(command);
-        }
-        await batch.ExecuteNonQueryAsync(cancellationToken);
         _later.Clear();
     }
 
