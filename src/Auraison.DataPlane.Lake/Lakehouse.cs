@@ -52,6 +52,7 @@ public sealed class Lakehouse : IAsyncDisposable
     {
         Directory.CreateDirectory(settings.WorkDirectory);
         var catalog = CatalogDatabase.Create(settings);
+        Lakehouse? lake = null;
         try
         {
             var stored = await CatalogSchema.EnsureAsync(catalog, settings.ResolvedDataPath, cancellationToken);
@@ -59,13 +60,27 @@ public sealed class Lakehouse : IAsyncDisposable
             if (!string.IsNullOrWhiteSpace(settings.DataPath) && dataPath != settings.ResolvedDataPath)
                 throw new LakeConfigurationException(
                     $"The catalog stores data_path '{dataPath}' but '{settings.ResolvedDataPath}' was configured; one catalog has one data path.");
-            return new Lakehouse(settings, catalog, IObjectStore.Create(dataPath, settings), dataPath);
+            lake = new Lakehouse(settings, catalog, IObjectStore.Create(dataPath, settings), dataPath);
+            lake.Repairs = await lake.RepairAsync(cancellationToken);
+            return lake;
         }
         catch
         {
-            await catalog.DisposeAsync();
+            if (lake is not null) await lake.DisposeAsync();
+            else await catalog.DisposeAsync();
             throw;
         }
+    }
+
+    /// <summary>What opening the lake repaired in its catalog (one line each), for the caller to log.</summary>
+    public IReadOnlyList<string> Repairs { get; private set; } = [];
+
+    private async Task<IReadOnlyList<string>> RepairAsync(CancellationToken cancellationToken)
+    {
+        if (!await DuplicateSchemaRepair.IsNeededAsync(Catalog, cancellationToken)) return [];
+        var repaired = await CommitAsync((commit, token) => commit.MergeDuplicateSchemasAsync(token), cancellationToken,
+            new CommitOptions { Author = "auraison-dataplane", Message = "repair: merge duplicate schema rows" });
+        return [.. repaired.Value.Select(line => $"{line} (snapshot {repaired.SnapshotId})")];
     }
 
     private static string ResolveStoredDataPath(string stored, LakeSettings settings)

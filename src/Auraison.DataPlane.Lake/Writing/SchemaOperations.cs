@@ -6,9 +6,13 @@ namespace Auraison.DataPlane.Lake.Writing;
 /// <summary>DDL inside a commit: schemas, tables, columns and partitioning, as spec-1.0 catalog rows.</summary>
 public static class SchemaOperations
 {
+    /// <summary>
+    /// The schema of that name, created when missing. It is looked up as this commit sees it, so a commit that
+    /// creates several tables in a new schema creates the schema once.
+    /// </summary>
     public static async Task<LakeSchema> EnsureSchemaAsync(this CatalogCommit commit, string name, CancellationToken cancellationToken)
     {
-        var existing = (await commit.Reader.SchemasAsync(commit.Base.Id, cancellationToken))
+        var existing = (await commit.Reader.SchemasAsync(commit.SnapshotId, cancellationToken))
             .FirstOrDefault(s => string.Equals(s.Name, name, StringComparison.OrdinalIgnoreCase));
         if (existing is not null) return existing;
         RequireName(name, "schema");

@@ -24,6 +24,7 @@ public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<Lak
             if (_lake is null)
             {
                 var lake = await Lakehouse.OpenAsync(options.Value.ToLakeSettings(), cancellationToken);
+                foreach (var repair in lake.Repairs) logger.LogWarning("Catalog repaired on open: {Repair}", repair);
                 try
                 {
                     await ServiceTables.EnsureAsync(lake, cancellationToken);
