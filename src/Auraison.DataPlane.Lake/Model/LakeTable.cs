@@ -61,6 +61,12 @@ public sealed record DataFileInfo(
 {
     /// <summary>The file's value per partition key (of the partitioning it was written under), as strings.</summary>
     public IReadOnlyList<string?> PartitionValues { get; init; } = [];
+
+    /// <summary>
+    /// For a file that merged rows of several snapshots (the stock extension's compaction): the newest of them. Each
+    /// row then carries the snapshot that wrote it, and a read of an older snapshot keeps only rows up to it.
+    /// </summary>
+    public long? PartialMax { get; init; }
 }
 
 public sealed record DeleteFileInfo(long Id, string Path, long DeleteCount);

@@ -58,7 +58,7 @@ public sealed class LakeReader(Lakehouse lake)
         foreach (var table in content.Tables)
         {
             var data = content.Data[table.Id];
-            string Scan(TableContent part) => TableScanSql.Build(table, part, path => localPaths[path]);
+            string Scan(TableContent part) => TableScanSql.Build(table, part, content.Snapshot.Id, path => localPaths[path]);
             var body = Scan(data);
             if (rowFilter?.Invoke(table) is { } filter)
             {

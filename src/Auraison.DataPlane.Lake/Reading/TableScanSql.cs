@@ -10,24 +10,31 @@ namespace Auraison.DataPlane.Lake.Reading;
 /// </summary>
 public static class TableScanSql
 {
-    public static string Build(LakeTable table, TableContent data, Func<string, string> localPath)
+    public static string Build(LakeTable table, TableContent data, long snapshot, Func<string, string> localPath)
     {
         var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
         var schema = FieldIdSchema(table.Columns);
         List<string> parts = [];
 
-        var plain = data.Files.Where(f => f.Deletes is null && !data.InlinedDeletes.ContainsKey(f.Id)).ToList();
+        bool Partial(DataFileInfo file) => file.PartialMax > snapshot;
+        var plain = data.Files.Where(f => f.Deletes is null && !data.InlinedDeletes.ContainsKey(f.Id) && !Partial(f)).ToList();
         if (plain.Count > 0)
             parts.Add($"SELECT {columns} FROM read_parquet([{string.Join(", ", plain.Select(f => Literal(localPath(f.Path))))}], schema = {schema})");
 
-        foreach (var file in data.Files.Where(f => f.Deletes is not null || data.InlinedDeletes.ContainsKey(f.Id)))
+        foreach (var file in data.Files.Except(plain))
         {
             List<string> kept = [];
+            var fileSchema = schema;
+            if (Partial(file))
+            {
+                kept.Add($"{Identifier(SnapshotIdColumn)} <= {snapshot.ToString(CultureInfo.InvariantCulture)}");
+                fileSchema = FieldIdSchema(table.Columns, (SnapshotIdFieldId, SnapshotIdColumn));
+            }
             if (file.Deletes is not null)
                 kept.Add($"file_row_number NOT IN (SELECT pos FROM read_parquet({Literal(localPath(file.Deletes.Path))}))");
             if (data.InlinedDeletes.TryGetValue(file.Id, out var positions))
                 kept.Add($"file_row_number NOT IN ({string.Join(", ", positions.Select(p => p.ToString(CultureInfo.InvariantCulture)))})");
-            parts.Add($"SELECT {columns} FROM read_parquet({Literal(localPath(file.Path))}, schema = {schema}, file_row_number = true) " +
+            parts.Add($"SELECT {columns} FROM read_parquet({Literal(localPath(file.Path))}, schema = {fileSchema}, file_row_number = true) " +
                       $"WHERE {string.Join(" AND ", kept)}");
         }
 
@@ -52,11 +59,15 @@ public static class TableScanSql
 
     public const string RowIdColumn = "_ducklake_internal_row_id";
 
+    /// <summary>Field id of the column in which a merged file keeps the snapshot that wrote each row (files with partial_max).</summary>
+    public const long SnapshotIdFieldId = 2147483539;
+
+    public const string SnapshotIdColumn = "_ducklake_internal_snapshot_id";
+
     /// <summary>One data file's live rows with their row ids: kept ones from a rewritten file, else row_id_start + position.</summary>
     public static string FileWithRowIds(LakeTable table, DataFileInfo file, string localPath, IReadOnlyCollection<long> deletedPositions)
     {
-        var schema = FieldIdSchema(table.Columns)[..^1] +
-            $", {RowIdFieldId.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(RowIdColumn)}, type: 'BIGINT', default_value: NULL}}}}";
+        var schema = FieldIdSchema(table.Columns, (RowIdFieldId, RowIdColumn));
         var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
         var kept = deletedPositions.Count == 0
             ? ""
@@ -65,11 +76,15 @@ public static class TableScanSql
                $"AS {Identifier(RowIdColumn)} FROM read_parquet({Literal(localPath)}, schema = {schema}, file_row_number = true){kept}";
     }
 
-    /// <summary>The <c>schema</c> argument of read_parquet: field id → name, type and the value for files without it.</summary>
-    private static string FieldIdSchema(IReadOnlyList<LakeColumn> columns) =>
+    /// <summary>
+    /// The <c>schema</c> argument of read_parquet: field id → name, type and the value for files without it; extra
+    /// BIGINT fields (the extension's internal row id or snapshot id) read as NULL where a file lacks them.
+    /// </summary>
+    private static string FieldIdSchema(IReadOnlyList<LakeColumn> columns, params (long FieldId, string Name)[] extra) =>
         "MAP {" + string.Join(", ", columns.Select(c =>
-            $"{c.Id.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(c.Name)}, type: {Literal(c.Type.ToDuckDb())}, " +
-            $"default_value: {(c.InitialDefault is null ? "NULL" : $"CAST({Literal(c.InitialDefault)} AS {c.Type.ToDuckDb()})")}}}")) + "}";
+                $"{c.Id.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(c.Name)}, type: {Literal(c.Type.ToDuckDb())}, " +
+                $"default_value: {(c.InitialDefault is null ? "NULL" : $"CAST({Literal(c.InitialDefault)} AS {c.Type.ToDuckDb()})")}}}")
+            .Concat(extra.Select(e => $"{e.FieldId.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(e.Name)}, type: 'BIGINT', default_value: NULL}}"))) + "}";
 
     private static string NullableLiteral(string? value) => value is null ? "NULL" : Literal(value);
 }

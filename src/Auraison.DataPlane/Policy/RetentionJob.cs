@@ -75,7 +75,7 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, IVect
     {
         var local = await lake.Reader.LocalizeAsync(content with { Tables = [table], Data = new Dictionary<long, Lake.Reading.TableContent> { [table.Id] = content.Data[table.Id] } },
             cancellationToken);
-        var scan = Lake.Reading.TableScanSql.Build(table, content.Data[table.Id], path => local[path]);
+        var scan = Lake.Reading.TableScanSql.Build(table, content.Data[table.Id], content.Snapshot.Id, path => local[path]);
         await using var work = lake.OpenWorkConnection();
         return await work.ScalarAsync<long>(null, $"SELECT count(*) FROM ({scan}) AS rows WHERE {predicate}", cancellationToken);
     }
