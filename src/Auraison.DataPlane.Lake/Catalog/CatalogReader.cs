@@ -158,7 +158,7 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
         var files = await connection.QueryAsync(transaction,
             $"""
              SELECT d.data_file_id, d.table_id, d.begin_snapshot, d.path, d.path_is_relative, d.record_count, d.file_size_bytes,
-                    d.row_id_start, d.partition_id, f.delete_file_id, f.path, f.path_is_relative, f.delete_count, d.partial_max
+                    d.row_id_start, d.partition_id, f.delete_file_id, f.path, f.path_is_relative, f.delete_count, d.partial_max, f.partial_max
              FROM ducklake_data_file d
              LEFT JOIN ducklake_delete_file f ON f.data_file_id = d.data_file_id AND {Visible("f.")}
              WHERE {Visible("d.")}{filter}
@@ -169,7 +169,8 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
                 var table = tables.TryGetValue(r.GetInt64(1), out var t) ? t.Directory : dataPath;
                 DeleteFileInfo? deletes = r.IsDBNull(9)
                     ? null
-                    : new DeleteFileInfo(r.GetInt64(9), DataPaths.Resolve(table, r.GetString(10), r.NullableBoolean(11) ?? true), r.NullableInt64(12) ?? 0);
+                    : new DeleteFileInfo(r.GetInt64(9), DataPaths.Resolve(table, r.GetString(10), r.NullableBoolean(11) ?? true), r.NullableInt64(12) ?? 0,
+                        r.NullableInt64(14));
                 return new DataFileInfo(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2),
                     DataPaths.Resolve(table, r.GetString(3), r.NullableBoolean(4) ?? true),
                     r.NullableInt64(5) ?? 0, r.NullableInt64(6) ?? 0, r.NullableInt64(7) ?? 0, r.NullableInt64(8), deletes)

@@ -69,4 +69,5 @@ public sealed record DataFileInfo(
     public long? PartialMax { get; init; }
 }
 
-public sealed record DeleteFileInfo(long Id, string Path, long DeleteCount);
+/// <summary>A delete file; one with <see cref="PartialMax"/> keeps the snapshot of each deletion, as merged data files do for rows.</summary>
+public sealed record DeleteFileInfo(long Id, string Path, long DeleteCount, long? PartialMax = null);

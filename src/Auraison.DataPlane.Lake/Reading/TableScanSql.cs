@@ -14,6 +14,8 @@ public static class TableScanSql
     {
         var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
         var schema = FieldIdSchema(table.Columns);
+        // Merged files (partial_max) hold rows and deletions of several snapshots; an older read keeps those up to it.
+        var upToSnapshot = $"{Identifier(SnapshotIdColumn)} <= {snapshot.ToString(CultureInfo.InvariantCulture)}";
         List<string> parts = [];
 
         bool Partial(DataFileInfo file) => file.PartialMax > snapshot;
@@ -23,17 +25,13 @@ public static class TableScanSql
 
         foreach (var file in data.Files.Except(plain))
         {
-            List<string> kept = [];
-            var fileSchema = schema;
-            if (Partial(file))
-            {
-                kept.Add($"{Identifier(SnapshotIdColumn)} <= {snapshot.ToString(CultureInfo.InvariantCulture)}");
-                fileSchema = FieldIdSchema(table.Columns, (SnapshotIdFieldId, SnapshotIdColumn));
-            }
+            List<string> kept = Partial(file) ? [upToSnapshot] : [];
             if (file.Deletes is not null)
-                kept.Add($"file_row_number NOT IN (SELECT pos FROM read_parquet({Literal(localPath(file.Deletes.Path))}))");
+                kept.Add($"file_row_number NOT IN (SELECT pos FROM read_parquet({Literal(localPath(file.Deletes.Path))})" +
+                         (file.Deletes.PartialMax > snapshot ? $" WHERE {upToSnapshot})" : ")"));
             if (data.InlinedDeletes.TryGetValue(file.Id, out var positions))
                 kept.Add($"file_row_number NOT IN ({string.Join(", ", positions.Select(p => p.ToString(CultureInfo.InvariantCulture)))})");
+            var fileSchema = Partial(file) ? FieldIdSchema(table.Columns, (SnapshotIdFieldId, SnapshotIdColumn)) : schema;
             parts.Add($"SELECT {columns} FROM read_parquet({Literal(localPath(file.Path))}, schema = {fileSchema}, file_row_number = true) " +
                       $"WHERE {string.Join(" AND ", kept)}");
         }

@@ -1,13 +1,13 @@
 namespace Auraison.DataPlane.Lake.Tests.Reading;
 
-/// <summary>The lakes the stock DuckDB + ducklake extension wrote, in ../shared/ducklake/fixtures/.</summary>
+/// <summary>The lakes the stock DuckDB + ducklake extension wrote, in this project's Fixtures folder (copied beside the tests).</summary>
 internal static class FixtureLakes
 {
-    public static string Directory { get; } = Find();
+    public static string Directory { get; } = Path.Combine(AppContext.BaseDirectory, "Fixtures");
 
     public static IEnumerable<string> Names => System.IO.Directory.GetDirectories(Directory).Select(Path.GetFileName).OfType<string>().Order();
 
-    /// <summary>A private copy of a fixture lake, so that opening it never changes the shared files.</summary>
+    /// <summary>A private copy of a fixture lake, so that opening it never changes the repository's files.</summary>
     public static string CopyTo(string name, string target)
     {
         var source = Path.Combine(Directory, name);
@@ -19,15 +19,5 @@ internal static class FixtureLakes
             File.SetAttributes(destination, FileAttributes.Normal);
         }
         return target;
-    }
-
-    private static string Find()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            var candidate = Path.Combine(directory.FullName, "shared", "ducklake", "fixtures");
-            if (System.IO.Directory.Exists(candidate)) return candidate;
-        }
-        throw new DirectoryNotFoundException("shared/ducklake/fixtures was not found above " + AppContext.BaseDirectory);
     }
 }
