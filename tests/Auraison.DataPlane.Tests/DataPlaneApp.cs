@@ -10,18 +10,37 @@ namespace Auraison.DataPlane.Tests;
 /// <summary>The service on a private lake, with the calls tests make; one per test.</summary>
 internal sealed class DataPlaneApp : IAsyncDisposable
 {
-    private DataPlaneApp(TestLake lake, DataPlaneFactory factory)
+    private readonly IReadOnlyDictionary<string, string?> _configuration;
+    private readonly Action<IServiceCollection>? _services;
+
+    private DataPlaneApp(TestLake lake, IReadOnlyDictionary<string, string?> configuration, Action<IServiceCollection>? services)
     {
         Lake = lake;
-        Factory = factory;
-        Client = factory.CreateAuthorizedClient();
+        _configuration = configuration;
+        _services = services;
+        Factory = new DataPlaneFactory(configuration, services);
+        Client = Factory.CreateAuthorizedClient();
     }
 
     public TestLake Lake { get; }
 
-    public DataPlaneFactory Factory { get; }
+    public DataPlaneFactory Factory { get; private set; }
 
-    public HttpClient Client { get; }
+    public HttpClient Client { get; private set; }
+
+    /// <summary>Stops the service as a process exit would; its lake stays for <see cref="Restart"/> or another reader.</summary>
+    public async Task StopAsync()
+    {
+        Client.Dispose();
+        await Factory.DisposeAsync();
+    }
+
+    /// <summary>Starts the service again, with the same settings, on the lake it left.</summary>
+    public void Restart()
+    {
+        Factory = new DataPlaneFactory(_configuration, _services);
+        Client = Factory.CreateAuthorizedClient();
+    }
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -31,7 +50,7 @@ internal sealed class DataPlaneApp : IAsyncDisposable
         var lake = await TestLake.CreateAsync(mode);
         var configuration = new Dictionary<string, string?>(lake.HostConfiguration);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
-        return new DataPlaneApp(lake, new DataPlaneFactory(configuration, services));
+        return new DataPlaneApp(lake, configuration, services);
     }
 
     /// <summary>A client presenting another key (or none).</summary>

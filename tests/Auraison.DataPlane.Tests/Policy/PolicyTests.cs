@@ -9,15 +9,7 @@ public class PolicyTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    /// <summary>A clock the test moves, so retention can run "days later" without waiting.</summary>
-    private sealed class MovableTime : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = DateTimeOffset.UtcNow;
-
-        public override DateTimeOffset GetUtcNow() => Now;
-    }
-
-    private static async Task<JsonElement> PutPolicyAsync(DataPlaneApp app, object policy, HttpStatusCode expected = HttpStatusCode.OK)
+    internal static async Task<JsonElement> PutPolicyAsync(DataPlaneApp app, object policy, HttpStatusCode expected = HttpStatusCode.OK)
     {
         var response = await app.Client.PutAsJsonAsync("/data/policy", policy, Ct);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
