@@ -124,6 +124,11 @@ public sealed class Lakehouse : IAsyncDisposable
             await UploadAsync(table, staged, cancellationToken);
             return await CommitAsync((commit, token) => commit.AppendFilesAsync(table, staged, token), cancellationToken, options);
         }
+        catch
+        {
+            await DeleteUploadedAsync(table, staged, CancellationToken.None);
+            throw;
+        }
         finally
         {
             foreach (var file in staged) File.Delete(file.LocalPath);
@@ -135,10 +140,35 @@ public sealed class Lakehouse : IAsyncDisposable
         Parallel.ForEachAsync(staged, cancellationToken, async (file, token) =>
             await Storage.UploadAsync(file.LocalPath, table.Directory + file.RelativePath, token));
 
+    /// <summary>
+    /// Deletes uploaded files that no commit will name (their commit failed), so they do not linger as orphans. A
+    /// file the catalog does name after all (the commit's outcome was unknown to its caller) is kept. Best effort:
+    /// when the catalog or the store cannot be reached, the orphan sweep finds the files later.
+    /// </summary>
+    public async Task DeleteUploadedAsync(LakeTable table, IReadOnlyList<StagedFile> staged, CancellationToken cancellationToken)
+    {
+        if (staged.Count == 0) return;
+        try
+        {
+            await using (var connection = await Catalog.OpenAsync(cancellationToken))
+            {
+                var named = await connection.ScalarAsync<long>(null,
+                    $"SELECT count(*) FROM ducklake_data_file WHERE table_id = $1 AND path IN ({string.Join(", ", staged.Select(f => SqlText.Literal(f.RelativePath)))})",
+                    cancellationToken, table.Id);
+                if (named > 0) return;
+            }
+            await Parallel.ForEachAsync(staged, cancellationToken, async (file, token) => await Storage.DeleteAsync(table.Directory + file.RelativePath, token));
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Left to the orphan sweep, which deletes objects no catalog row names.
+        }
+    }
+
     /// <summary>What is visible at a snapshot (tables, files, inlined rows).</summary>
-    public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, Func<LakeTable, bool>? includeTable = null,
-        Func<LakeTable, DataFileInfo, bool>? includeFile = null, IReadOnlyCollection<string>? onlyTables = null) =>
-        Reader.ReadAsync(selector, cancellationToken, includeTable, includeFile, onlyTables);
+    public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, ContentFilter? filter = null,
+        IReadOnlyCollection<string>? onlyTables = null) =>
+        Reader.ReadAsync(selector, cancellationToken, filter, onlyTables);
 
     public async ValueTask DisposeAsync()
     {

@@ -21,6 +21,15 @@ internal static class LakeQueries
         return await lake.AppendAsync(work, table, select, TestContext.Current.CancellationToken);
     }
 
+    /// <summary>Keeps the rows of a DuckDB SELECT in the catalog (data inlining), in one commit.</summary>
+    public static async Task<Committed<long>> AppendInlinedAsync(this Lakehouse lake, LakeTable table, string select)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var work = lake.OpenWorkConnection();
+        var rows = await InlinedRows.ReadAsync(work, table, select, lake.StagingDirectory, ct);
+        return await lake.CommitAsync((commit, token) => commit.AppendInlinedAsync(table, rows, token), ct);
+    }
+
     /// <summary>Each result row as DuckDB's JSON text, from the lake as of <paramref name="at"/> (latest by default).</summary>
     public static async Task<List<string>> QueryJsonAsync(this Lakehouse lake, string sql, SnapshotSelector? at = null)
     {

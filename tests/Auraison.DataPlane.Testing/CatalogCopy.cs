@@ -1,6 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
 
 namespace Auraison.DataPlane.Testing;
 
@@ -83,21 +84,18 @@ public static class CatalogCopy
     private static bool IsText(string type) => type is "VARCHAR" or "TEXT" || type.StartsWith("character varying", StringComparison.OrdinalIgnoreCase)
         || type.Equals("text", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The PostgreSQL type for a DuckDB column type, as the stock extension chooses it; nested and unsigned wide types become text.</summary>
-    private static string PostgresType(string duckDbType) => duckDbType.ToUpperInvariant() switch
+    /// <summary>The PostgreSQL type for a DuckDB column type, as the stock extension (and the engine) choose it for inlined rows.</summary>
+    private static string PostgresType(string duckDbType)
     {
-        "BIGINT" or "INTEGER" or "SMALLINT" or "BOOLEAN" or "UUID" or "DATE" or "TIME" or "INTERVAL" or "VARCHAR" => duckDbType.ToUpperInvariant(),
-        "TINYINT" => "SMALLINT",
-        "UTINYINT" or "USMALLINT" => "INTEGER",
-        "UINTEGER" => "BIGINT",
-        "DOUBLE" => "DOUBLE PRECISION",
-        "FLOAT" => "REAL",
-        "BLOB" => "BYTEA",
-        "TIMESTAMP WITH TIME ZONE" => "TIMESTAMP WITH TIME ZONE",
-        "TIMESTAMP" => "TIMESTAMP",
-        var other when other.StartsWith("DECIMAL", StringComparison.Ordinal) => other.Replace("DECIMAL", "NUMERIC", StringComparison.Ordinal),
-        _ => "VARCHAR",
-    };
+        try
+        {
+            return PostgresCatalogDatabase.InlinedType(LakeType.ParseDuckDb(duckDbType));
+        }
+        catch (LakeSchemaException)
+        {
+            return "VARCHAR";
+        }
+    }
 
     /// <summary>The DuckDB type for a PostgreSQL column type.</summary>
     private static string DuckDbType(string postgresType) => postgresType.ToLowerInvariant() switch

@@ -13,7 +13,10 @@ public abstract class CatalogDatabase : IAsyncDisposable
 
     public abstract Task<DbConnection> OpenAsync(CancellationToken cancellationToken);
 
-    /// <summary>True when a commit lost a race with another writer and may be retried on a fresh snapshot.</summary>
+    /// <summary>
+    /// True when a commit lost a race with another writer for the next snapshot (or the catalog's own objects) and
+    /// may be retried on a fresh snapshot. Any other violation means what it says and is not retried.
+    /// </summary>
     public abstract bool IsWriteConflict(Exception exception);
 
     /// <summary>Serialises catalog creation between processes; inside the creating transaction.</summary>
@@ -29,15 +32,17 @@ public abstract class CatalogDatabase : IAsyncDisposable
     /// <summary>Makes sure the namespace the catalog tables live in exists.</summary>
     public virtual Task EnsureNamespaceAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
+    /// <summary>
+    /// The column type of a table's values in its inlined-data tables (<c>ducklake_inlined_data_*</c>), as the stock
+    /// extension creates them in this kind of database.
+    /// </summary>
+    public abstract string InlinedColumnType(Model.LakeType type);
+
     public abstract ValueTask DisposeAsync();
 
     public static CatalogDatabase Create(LakeSettings settings) => settings.IsEmbeddedCatalog
         ? new DuckDbCatalogDatabase(settings.ResolvedCatalogFile)
         : new PostgresCatalogDatabase(settings.CatalogConnectionString!);
 
-    protected static bool MessageSaysConflict(string message) =>
-        message.Contains("primary key", StringComparison.OrdinalIgnoreCase)
-        || message.Contains("unique", StringComparison.OrdinalIgnoreCase)
-        || message.Contains("conflict", StringComparison.OrdinalIgnoreCase)
-        || message.Contains("concurrent", StringComparison.OrdinalIgnoreCase);
+
 }

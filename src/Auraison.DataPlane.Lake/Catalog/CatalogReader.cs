@@ -90,11 +90,13 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
     public async Task<LakeTable?> TableAsync(long snapshot, long tableId, CancellationToken cancellationToken) =>
         (await TablesAsync(snapshot, cancellationToken, tableId)).SingleOrDefault();
 
-    /// <summary>Tags of schemas, tables and views visible at the snapshot: object id → key → value.</summary>
-    public async Task<Dictionary<long, Dictionary<string, string>>> TagsAsync(long snapshot, CancellationToken cancellationToken)
+    /// <summary>Tags of schemas, tables and views visible at the snapshot (of one object when given): object id → key → value.</summary>
+    public async Task<Dictionary<long, Dictionary<string, string>>> TagsAsync(long snapshot, CancellationToken cancellationToken, long? objectId = null)
     {
-        var rows = await connection.QueryAsync(transaction, $"SELECT object_id, key, value FROM ducklake_tag WHERE {Visible()}",
-            r => (Object: r.GetInt64(0), Key: r.GetString(1), Value: r.NullableString(2) ?? ""), cancellationToken, snapshot);
+        object?[] args = objectId is null ? [snapshot] : [snapshot, objectId];
+        var rows = await connection.QueryAsync(transaction,
+            $"SELECT object_id, key, value FROM ducklake_tag WHERE {Visible()}{(objectId is null ? "" : " AND object_id = $2")}",
+            r => (Object: r.GetInt64(0), Key: r.GetString(1), Value: r.NullableString(2) ?? ""), cancellationToken, args);
         return rows.GroupBy(r => r.Object).ToDictionary(g => g.Key, g => g.ToDictionary(r => r.Key, r => r.Value, StringComparer.Ordinal));
     }
 

@@ -27,8 +27,11 @@ public sealed class DuckDbCatalogDatabase : CatalogDatabase
     public override Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         OpenSharedAsync(cancellationToken);
 
+    // DuckDB names the key a duplicate violates, and its transaction conflicts say "conflict".
     public override bool IsWriteConflict(Exception exception) =>
-        exception is DuckDBException && MessageSaysConflict(exception.Message);
+        exception is DuckDBException
+        && (exception.Message.Contains("Duplicate key \"snapshot_id:", StringComparison.Ordinal)
+            || exception.Message.Contains("conflict", StringComparison.OrdinalIgnoreCase));
 
     // Connections to one file in one process share the native database that the root connection keeps open.
     private async Task<DbConnection> OpenSharedAsync(CancellationToken cancellationToken)
@@ -37,6 +40,9 @@ public sealed class DuckDbCatalogDatabase : CatalogDatabase
         await connection.OpenAsync(cancellationToken);
         return connection;
     }
+
+    // A DuckDB catalog holds every DuckDB type natively.
+    public override string InlinedColumnType(Model.LakeType type) => type.ToDuckDb();
 
     public override async ValueTask DisposeAsync() => await _root.DisposeAsync();
 }

@@ -27,9 +27,13 @@ public sealed class PostgresCatalogDatabase : CatalogDatabase
     public override async Task<DbConnection> OpenAsync(CancellationToken cancellationToken) =>
         await _dataSource.OpenConnectionAsync(cancellationToken);
 
+    // The next snapshot's key, or two writers creating the same catalog table (an inlined-data table) at once.
     public override bool IsWriteConflict(Exception exception) => exception is PostgresException
     {
-        SqlState: PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected
+        SqlState: PostgresErrorCodes.SerializationFailure or PostgresErrorCodes.DeadlockDetected,
+    } or PostgresException
+    {
+        SqlState: PostgresErrorCodes.UniqueViolation, TableName: "ducklake_snapshot" or "pg_type" or "pg_class",
     };
 
     public override async Task LockForCreationAsync(DbConnection connection, DbTransaction transaction, CancellationToken cancellationToken) =>
@@ -56,6 +60,24 @@ public sealed class PostgresCatalogDatabase : CatalogDatabase
         await using var connection = await OpenAsync(cancellationToken);
         await connection.ExecuteAsync(null, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(_schema)}", cancellationToken);
     }
+
+    /// <summary>
+    /// PostgreSQL's own type where it has one, as the stock extension maps them; nested values, 128-bit and unsigned
+    /// 64-bit integers and non-microsecond timestamps are kept as DuckDB's text of the value.
+    /// </summary>
+    public override string InlinedColumnType(Model.LakeType type) => InlinedType(type);
+
+    /// <inheritdoc cref="InlinedColumnType"/>
+    public static string InlinedType(Model.LakeType type) => type.Name switch
+    {
+        "int8" or "int16" => "SMALLINT",
+        "uint8" or "uint16" => "INTEGER",
+        "uint32" => "BIGINT",
+        "float64" => "DOUBLE PRECISION",
+        "blob" => "BYTEA",
+        "struct" or "list" or "map" or "uint64" or "int128" or "uint128" or "timestamp_s" or "timestamp_ms" or "timestamp_ns" or "time_ns" => "VARCHAR",
+        _ => type.ToDuckDb(),
+    };
 
     public override ValueTask DisposeAsync() => _dataSource.DisposeAsync();
 }

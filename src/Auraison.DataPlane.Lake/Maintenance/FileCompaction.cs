@@ -14,7 +14,7 @@ public static class FileCompaction
     public static async Task<MaintenanceReport> MergeAdjacentFilesAsync(this Lakehouse lake, long smallFileBytes, bool dryRun,
         CancellationToken cancellationToken, Func<LakeTable, bool>? includeTable = null)
     {
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, includeTable);
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, new ContentFilter(includeTable));
         List<string> merged = [];
         long bytes = 0;
         foreach (var table in content.Tables)
@@ -48,7 +48,7 @@ public static class FileCompaction
         }
         var partitionValues = await PartitionValueListAsync(lake, sources[0].Id, cancellationToken);
         var staged = await ParquetStager.CopyAsync(work, table, string.Join(" UNION ALL ", parts), lake.StagingDirectory, relativeDirectory,
-            partitionValues, cancellationToken, $"'{TableScanSql.RowIdColumn}': {TableScanSql.RowIdFieldId}");
+            partitionValues, cancellationToken, [TableScanSql.RowIdColumn]);
         try
         {
             if (staged is not null) await lake.UploadAsync(table, [staged], cancellationToken);

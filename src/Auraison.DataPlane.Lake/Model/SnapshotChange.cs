@@ -33,6 +33,12 @@ public sealed record SnapshotChange(string Kind, string Value)
 
     public static SnapshotChange Merged(long tableId) => new("merge_adjacent", Id(tableId));
 
+    public static SnapshotChange InlinedInsert(long tableId) => new("inlined_insert", Id(tableId));
+
+    public static SnapshotChange InlinedDelete(long tableId) => new("inlined_delete", Id(tableId));
+
+    public static SnapshotChange InlineFlush(long tableId) => new("inline_flush", Id(tableId));
+
     /// <summary>The table id of an entry about one table by id, else null.</summary>
     public long? TableId => Kind is "inserted_into_table" or "deleted_from_table" or "altered_table" or "dropped_table"
         or "inlined_insert" or "inlined_delete" or "inline_flush" or "flushed_inlined" or "merge_adjacent" or "rewrite_delete" or "compacted_table"

@@ -10,13 +10,13 @@ namespace Auraison.DataPlane.Lake.Reading;
 /// </summary>
 public sealed class InlinedDataReader(DbConnection connection, DbTransaction? transaction, CatalogReader catalog)
 {
-    /// <summary>Visible inlined rows of a table, each a map from column id to the value as text.</summary>
-    public async Task<List<Dictionary<long, string?>>> RowsAsync(long tableId, long snapshot, CancellationToken cancellationToken)
+    /// <summary>Visible inlined rows of a table, each with its values by column id, as text.</summary>
+    public async Task<List<InlinedRow>> RowsAsync(long tableId, long snapshot, CancellationToken cancellationToken)
     {
         var inlinedTables = await connection.QueryAsync(transaction,
             "SELECT table_name, schema_version FROM ducklake_inlined_data_tables WHERE table_id = $1 ORDER BY schema_version",
             r => (Name: r.GetString(0), SchemaVersion: r.NullableInt64(1) ?? 0), cancellationToken, tableId);
-        List<Dictionary<long, string?>> rows = [];
+        List<InlinedRow> rows = [];
         foreach (var inlined in inlinedTables)
         {
             var physical = await PhysicalColumnsAsync(inlined.Name, cancellationToken);
@@ -27,13 +27,14 @@ public sealed class InlinedDataReader(DbConnection connection, DbTransaction? tr
                 : $"CAST({SqlText.Identifier(c.Name)} AS VARCHAR)").ToList();
             if (values.Count == 0) continue;
             var found = await connection.QueryAsync(transaction,
-                $"SELECT {string.Join(", ", values)} FROM {SqlText.Identifier(inlined.Name)} WHERE {CatalogReader.Visible()} ORDER BY row_id",
-                r => Enumerable.Range(0, r.FieldCount).Select(i => r.NullableString(i)).ToList(), cancellationToken, snapshot);
+                $"SELECT row_id, begin_snapshot, {string.Join(", ", values)} FROM {SqlText.Identifier(inlined.Name)} WHERE {CatalogReader.Visible()} ORDER BY row_id",
+                r => (RowId: r.GetInt64(0), Begin: r.GetInt64(1), Values: Enumerable.Range(2, r.FieldCount - 2).Select(r.NullableString).ToList()),
+                cancellationToken, snapshot);
             foreach (var row in found)
             {
                 var byId = new Dictionary<long, string?>();
-                for (var i = 0; i < row.Count && i < columnIds.Count; i++) byId[columnIds[i]] = row[i];
-                rows.Add(byId);
+                for (var i = 0; i < row.Values.Count && i < columnIds.Count; i++) byId[columnIds[i]] = row.Values[i];
+                rows.Add(new InlinedRow(inlined.Name, row.RowId, row.Begin, byId));
             }
         }
         return rows;

@@ -10,21 +10,20 @@ public sealed class LakeReader(Lakehouse lake)
     private const int ParallelDownloads = 8;
 
     /// <summary>
-    /// What is visible at the snapshot. <paramref name="includeTable"/> and <paramref name="includeFile"/> narrow it
-    /// (for instance to one tenant's partitions): excluded files are not part of the content at all.
+    /// What is visible at the snapshot, narrowed by <paramref name="filter"/> (for instance to one tenant's partitions
+    /// and rows): what it excludes is not part of the content at all.
     /// <paramref name="onlyTables"/> (<c>schema.table</c>, lower case) keeps the catalog from reading any other table.
     /// </summary>
     public async Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken,
-        Func<LakeTable, bool>? includeTable = null, Func<LakeTable, DataFileInfo, bool>? includeFile = null,
-        IReadOnlyCollection<string>? onlyTables = null)
+        ContentFilter? filter = null, IReadOnlyCollection<string>? onlyTables = null)
     {
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         var catalog = new CatalogReader(connection, null, lake.DataPath);
         var snapshot = await catalog.ResolveAsync(selector, cancellationToken);
-        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables)).Where(t => includeTable?.Invoke(t) ?? true).ToList();
+        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables)).Where(t => filter?.Table?.Invoke(t) ?? true).ToList();
         var byId = tables.ToDictionary(t => t.Id);
         var files = (await catalog.DataFilesAsync(snapshot.Id, byId, cancellationToken))
-            .Where(f => includeFile?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);
+            .Where(f => filter?.File?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);
 
         var inlined = new InlinedDataReader(connection, null, catalog);
         var tablesWithInlinedData = (await connection.QueryAsync(null,
@@ -37,8 +36,9 @@ public sealed class LakeReader(Lakehouse lake)
                 data[table.Id] = new TableContent(files[table.Id].ToList(), [], new Dictionary<long, List<long>>());
                 continue;
             }
+            var rows = await inlined.RowsAsync(table.Id, snapshot.Id, cancellationToken);
             data[table.Id] = new TableContent(files[table.Id].ToList(),
-                await inlined.RowsAsync(table.Id, snapshot.Id, cancellationToken),
+                filter?.InlinedRow is { } include ? rows.Where(r => include(table, r)).ToList() : rows,
                 await inlined.DeletedPositionsAsync(table.Id, snapshot.Id, cancellationToken));
         }
         return new SnapshotContent(snapshot, tables, data);

@@ -36,16 +36,26 @@ public static class TableScanSql
                       $"WHERE {string.Join(" AND ", kept)}");
         }
 
-        if (data.InlinedRows.Count > 0)
-        {
-            var rows = data.InlinedRows.Select(row => "(" + string.Join(", ", table.Columns.Select(c =>
-                $"CAST({(row.TryGetValue(c.Id, out var value) ? NullableLiteral(value) : NullableLiteral(c.InitialDefault))} AS {c.Type.ToDuckDb()})")) + ")");
-            parts.Add($"SELECT {columns} FROM (VALUES {string.Join(", ", rows)}) AS inlined({columns})");
-        }
+        if (data.InlinedRows.Count > 0) parts.Add(InlinedRowsSql(table, data.InlinedRows));
 
         if (parts.Count == 0)
             parts.Add("SELECT " + string.Join(", ", table.Columns.Select(c => $"CAST(NULL AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}")) + " WHERE false");
         return string.Join("\nUNION ALL\n", parts);
+    }
+
+    /// <summary>
+    /// Rows inlined in the catalog as a SELECT of the table's columns, values cast from their text; with
+    /// <paramref name="withIds"/> also each row's id and inserting snapshot, under the extension's internal names.
+    /// </summary>
+    public static string InlinedRowsSql(LakeTable table, IReadOnlyList<InlinedRow> rows, bool withIds = false)
+    {
+        var names = table.Columns.Select(c => Identifier(c.Name)).ToList();
+        if (withIds) names.AddRange([Identifier(RowIdColumn), Identifier(SnapshotIdColumn)]);
+        var values = rows.Select(row => "(" + string.Join(", ", table.Columns.Select(c =>
+                $"CAST({NullableLiteral(row.Values.TryGetValue(c.Id, out var value) ? value : c.InitialDefault)} AS {c.Type.ToDuckDb()})")
+            .Concat(withIds ? [row.RowId.ToString(CultureInfo.InvariantCulture), row.BeginSnapshot.ToString(CultureInfo.InvariantCulture)] : [])) + ")");
+        var columns = string.Join(", ", names);
+        return $"SELECT {columns} FROM (VALUES {string.Join(", ", values)}) AS inlined({columns})";
     }
 
     /// <summary>One data file read with the table's current columns, and its row positions as <c>file_row_number</c>.</summary>
@@ -61,6 +71,14 @@ public static class TableScanSql
     public const long SnapshotIdFieldId = 2147483539;
 
     public const string SnapshotIdColumn = "_ducklake_internal_snapshot_id";
+
+    /// <summary>The field id of one of the extension's internal columns.</summary>
+    public static long InternalFieldId(string column) => column switch
+    {
+        RowIdColumn => RowIdFieldId,
+        SnapshotIdColumn => SnapshotIdFieldId,
+        _ => throw new ArgumentException($"'{column}' is not an internal column.", nameof(column)),
+    };
 
     /// <summary>One data file's live rows with their row ids: kept ones from a rewritten file, else row_id_start + position.</summary>
     public static string FileWithRowIds(LakeTable table, DataFileInfo file, string localPath, IReadOnlyCollection<long> deletedPositions)

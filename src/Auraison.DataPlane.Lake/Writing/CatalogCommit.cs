@@ -16,8 +16,9 @@ public sealed class CatalogCommit
     private readonly HashSet<long> _createdTables = [];
     private readonly List<(string Sql, object?[] Args)> _later = [];
 
-    internal CatalogCommit(DbConnection connection, DbTransaction transaction, SnapshotInfo baseSnapshot, string dataPath)
+    internal CatalogCommit(CatalogDatabase database, DbConnection connection, DbTransaction transaction, SnapshotInfo baseSnapshot, string dataPath)
     {
+        Database = database;
         Connection = connection;
         Transaction = transaction;
         Base = baseSnapshot;
@@ -26,6 +27,9 @@ public sealed class CatalogCommit
         NextCatalogId = baseSnapshot.NextCatalogId;
         NextFileId = baseSnapshot.NextFileId;
     }
+
+    /// <summary>The kind of database the catalog is in (some catalog tables are laid out per kind).</summary>
+    public CatalogDatabase Database { get; }
 
     public DbConnection Connection { get; }
 
@@ -111,17 +115,23 @@ public sealed class CatalogCommit
 
     /// <summary>
     /// Inserts rows (each one value per column of <paramref name="table"/>, in order) with one statement per chunk:
-    /// a commit of many files is a few round trips, not one per catalog row.
+    /// a commit of many files is a few round trips, not one per catalog row. <paramref name="casts"/>, when given,
+    /// names per column the type its (text) value is cast to, or null to bind it as it is.
     /// </summary>
-    public async Task InsertRowsAsync(string table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    public async Task InsertRowsAsync(string table, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken, IReadOnlyList<string?>? casts = null)
     {
         if (rows.Count == 0) return;
         var width = rows[0].Length;
+        string Placeholder(int number, int column)
+        {
+            var parameter = "$" + number.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            return casts?[column] is { } type ? $"CAST({parameter} AS {type})" : parameter;
+        }
         // PostgreSQL takes at most 65,535 parameters per statement.
         foreach (var chunk in rows.Chunk(Math.Max(1, 30_000 / width)))
         {
             var values = string.Join(", ", chunk.Select((_, row) =>
-                "(" + string.Join(", ", Enumerable.Range(row * width + 1, width).Select(i => "$" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")"));
+                "(" + string.Join(", ", Enumerable.Range(0, width).Select(column => Placeholder(row * width + column + 1, column))) + ")"));
             await ExecuteAsync($"INSERT INTO {table} VALUES {values}", cancellationToken, [.. chunk.SelectMany(r => r)]);
         }
     }

@@ -11,31 +11,30 @@ namespace Auraison.DataPlane.Lake.Writing;
 /// </summary>
 internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath)
 {
-    // One writer at a time inside a process; other processes are serialised by the snapshot primary key.
+    // One attempt at a time inside a process (attempts of one process would only collide on the snapshot key);
+    // other processes are serialised by that key. The lock covers an attempt's catalog transaction, never the
+    // wait before a retry.
     private readonly SemaphoreSlim _localWriter = new(1, 1);
 
     public async Task<Committed<T>> RunAsync<T>(Func<CatalogCommit, CancellationToken, Task<T>> operation, CommitOptions options,
         CancellationToken cancellationToken)
     {
-        await _localWriter.WaitAsync(cancellationToken);
-        try
+        for (var attempt = 0; ; attempt++)
         {
-            for (var attempt = 0; ; attempt++)
+            await _localWriter.WaitAsync(cancellationToken);
+            try
             {
-                try
-                {
-                    return await AttemptAsync(operation, options, cancellationToken);
-                }
-                catch (Exception e) when (catalog.IsWriteConflict(e) && attempt < options.MaxRetries)
-                {
-                    var wait = options.RetryWait.TotalMilliseconds * Math.Pow(options.RetryBackoff, attempt) * (0.5 + Random.Shared.NextDouble() / 2);
-                    await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(wait, options.MaxRetryWait.TotalMilliseconds)), cancellationToken);
-                }
+                return await AttemptAsync(operation, options, cancellationToken);
             }
-        }
-        finally
-        {
-            _localWriter.Release();
+            catch (Exception e) when (catalog.IsWriteConflict(e) && attempt < options.MaxRetries)
+            {
+            }
+            finally
+            {
+                _localWriter.Release();
+            }
+            var wait = options.RetryWait.TotalMilliseconds * Math.Pow(options.RetryBackoff, attempt) * (0.5 + Random.Shared.NextDouble() / 2);
+            await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(wait, options.MaxRetryWait.TotalMilliseconds)), cancellationToken);
         }
     }
 
@@ -49,7 +48,7 @@ internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath)
             "INSERT INTO ducklake_snapshot VALUES ($1, CAST($2 AS TIMESTAMP WITH TIME ZONE), $3, $4, $5)", cancellationToken,
             newest.Id + 1, CatalogReader.Timestamp(DateTimeOffset.UtcNow), newest.SchemaVersion, newest.NextCatalogId, newest.NextFileId);
 
-        var commit = new CatalogCommit(connection, transaction, newest, dataPath);
+        var commit = new CatalogCommit(catalog, connection, transaction, newest, dataPath);
         var value = await operation(commit, cancellationToken);
         await commit.FlushLaterAsync(cancellationToken);
         if (commit.Changes.Count == 0)

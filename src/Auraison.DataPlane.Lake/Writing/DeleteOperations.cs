@@ -8,7 +8,8 @@ namespace Auraison.DataPlane.Lake.Writing;
 
 /// <summary>
 /// Deletes rows by predicate, merge-on-read: per data file a delete file of (file_path, pos) holding the old and
-/// new positions; a file whose rows all go is ended instead.
+/// new positions (those deleted through the catalog included); a file whose rows all go is ended instead. Rows kept
+/// in the catalog are ended there.
 /// </summary>
 public static class DeleteOperations
 {
@@ -20,16 +21,14 @@ public static class DeleteOperations
 
     /// <summary>
     /// Deletes the rows of the table matching a DuckDB predicate over its columns; returns how many went.
-    /// <paramref name="includeFile"/> limits which files are looked at (for instance one partition's).
+    /// <paramref name="scope"/> limits which files and inlined rows are looked at (for instance one partition's).
     /// </summary>
     public static async Task<Committed<long>> DeleteWhereAsync(this Lakehouse lake, LakeTable table, string predicate,
-        CancellationToken cancellationToken, CommitOptions? options = null, Func<LakeTable, DataFileInfo, bool>? includeFile = null)
+        CancellationToken cancellationToken, CommitOptions? options = null, ContentFilter? scope = null)
     {
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, t => t.Id == table.Id, includeFile);
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, (scope ?? ContentFilter.All).And(t => t.Id == table.Id));
         var current = content.Tables.SingleOrDefault() ?? throw new LakeConflictException($"Table {table.QualifiedName} no longer exists.");
         var data = content.Data[current.Id];
-        if (data.InlinedRows.Count > 0 || data.InlinedDeletes.Count > 0)
-            throw new NotSupportedException($"{table.QualifiedName} has rows inlined in the catalog by another writer; flush them to Parquet first.");
 
         List<PlannedDelete> plan = [];
         await using var work = lake.OpenWorkConnection();
@@ -37,12 +36,17 @@ public static class DeleteOperations
         {
             foreach (var file in data.Files)
             {
-                var planned = await PlanFileAsync(lake, work, current, file, predicate, cancellationToken);
+                var planned = await PlanFileAsync(lake, work, current, file, data.InlinedDeletes.GetValueOrDefault(file.Id) ?? [], predicate, cancellationToken);
                 if (planned is not null) plan.Add(planned);
             }
+            var inlined = await MatchingInlinedRowsAsync(work, current, data.InlinedRows, predicate, cancellationToken);
             var deleteFiles = plan.Where(p => p.DeleteFile is not null).Select(p => p.DeleteFile!).ToList();
             await lake.UploadAsync(current, deleteFiles, cancellationToken);
-            return await lake.CommitAsync((commit, token) => RegisterAsync(commit, current, plan, token), cancellationToken, options);
+            return await lake.CommitAsync(async (commit, token) =>
+            {
+                if (inlined.Count > 0) await commit.EndInlinedRowsAsync(current, inlined, token);
+                return inlined.Count + await RegisterAsync(commit, current, plan, token);
+            }, cancellationToken, options);
         }
         finally
         {
@@ -50,11 +54,22 @@ public static class DeleteOperations
         }
     }
 
-    private static async Task<PlannedDelete?> PlanFileAsync(Lakehouse lake, DuckDBConnection work, LakeTable table, DataFileInfo file,
+    private static async Task<IReadOnlyList<InlinedRow>> MatchingInlinedRowsAsync(DuckDBConnection work, LakeTable table, IReadOnlyList<InlinedRow> rows,
         string predicate, CancellationToken cancellationToken)
     {
+        if (rows.Count == 0) return [];
+        var matched = (await ParquetStager.QueryAsync(work,
+                $"SELECT {Identifier(TableScanSql.RowIdColumn)} FROM ({TableScanSql.InlinedRowsSql(table, rows, withIds: true)}) AS rows WHERE ({predicate})",
+                r => r.GetInt64(0), cancellationToken))
+            .ToHashSet();
+        return rows.Where(r => matched.Contains(r.RowId)).ToList();
+    }
+
+    private static async Task<PlannedDelete?> PlanFileAsync(Lakehouse lake, DuckDBConnection work, LakeTable table, DataFileInfo file,
+        IReadOnlyList<long> deletedThroughCatalog, string predicate, CancellationToken cancellationToken)
+    {
         var scan = TableScanSql.FileWithPositions(table, await lake.Storage.GetLocalPathAsync(file.Path, cancellationToken));
-        var existing = await lake.Reader.DeletedPositionsAsync(work, file, cancellationToken);
+        var existing = (await lake.Reader.DeletedPositionsAsync(work, file, cancellationToken)).Concat(deletedThroughCatalog);
         var matched = await ParquetStager.QueryAsync(work, $"SELECT file_row_number FROM ({scan}) AS rows WHERE ({predicate})",
             r => r.GetInt64(0), cancellationToken);
         var positions = new SortedSet<long>(existing);

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Reading;
 using DuckDB.NET.Data;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
@@ -17,24 +18,32 @@ public static class ParquetStager
     /// <summary>
     /// Stages the rows of <paramref name="source"/> (a DuckDB SELECT on <paramref name="work"/>) for the table.
     /// Source columns are matched to table columns by name and cast to their types; missing ones are NULL.
+    /// <paramref name="constants"/> names columns whose value is the same in every row (a string, or a
+    /// <see cref="DateTimeOffset"/> for temporal columns): when they hold every partition key, the one partition is
+    /// known up front and the rows go straight to their file, without a pass to find the partitions.
+    /// <paramref name="internalColumns"/> are columns of the source the files keep under the extension's internal
+    /// names and field ids (<see cref="TableScanSql.RowIdColumn"/>, <see cref="TableScanSql.SnapshotIdColumn"/>): rows
+    /// that carry their own ids and the snapshots that inserted them (rows flushed from the catalog, merged files).
     /// </summary>
     public static async Task<IReadOnlyList<StagedFile>> WriteAsync(DuckDBConnection work, LakeTable table, string source,
-        string stagingDirectory, CancellationToken cancellationToken)
+        string stagingDirectory, CancellationToken cancellationToken, IReadOnlyDictionary<string, object>? constants = null,
+        IReadOnlyList<string>? internalColumns = null)
     {
         Directory.CreateDirectory(stagingDirectory);
-        var sourceColumns = await ColumnNamesAsync(work, source, cancellationToken);
-        var unknown = sourceColumns.Where(c => table.FindColumn(c) is null).ToList();
-        if (unknown.Count > 0)
-            throw new LakeSchemaException($"Table {table.QualifiedName} has no column {string.Join(", ", unknown.Select(u => $"'{u}'"))}.");
+        internalColumns ??= [];
+        var select = await SelectListAsync(work, table, source, internalColumns, cancellationToken);
+        var keys = PartitionExpressions(table);
+        if (KnownPartition(table, constants) is { } known)
+        {
+            var file = await CopyAsync(work, table, $"SELECT {select} FROM ({source}) AS src", stagingDirectory, HiveDirectories(keys, known), known,
+                cancellationToken, internalColumns);
+            return file is null ? [] : [file];
+        }
 
         var stage = Identifier("stage_" + Guid.NewGuid().ToString("N"));
-        var select = string.Join(", ", table.Columns.Select(c => sourceColumns.Contains(c.Name, StringComparer.OrdinalIgnoreCase)
-            ? $"CAST(src.{Identifier(sourceColumns.First(s => string.Equals(s, c.Name, StringComparison.OrdinalIgnoreCase)))} AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}"
-            : $"CAST(NULL AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}"));
         await ExecuteAsync(work, $"CREATE TEMP TABLE {stage} AS SELECT {select} FROM ({source}) AS src", cancellationToken);
         try
         {
-            var keys = PartitionExpressions(table);
             var groups = keys.Count == 0
                 ? [[]]
                 : await QueryAsync(work, $"SELECT DISTINCT {string.Join(", ", keys.Select(k => k.Expression))} FROM {stage}",
@@ -46,7 +55,7 @@ public static class ParquetStager
                     ? ""
                     : " WHERE " + string.Join(" AND ", keys.Select((k, i) => $"{k.Expression} IS NOT DISTINCT FROM {(values[i] is null ? "NULL" : Literal(values[i]!))}"));
                 var file = await CopyAsync(work, table, $"SELECT * FROM {stage}{where}", stagingDirectory,
-                    HiveDirectories(keys, values), values, cancellationToken);
+                    HiveDirectories(keys, values), values, cancellationToken, internalColumns);
                 if (file is not null) files.Add(file);
             }
             return files;
@@ -57,13 +66,68 @@ public static class ParquetStager
         }
     }
 
-    /// <summary>Writes one query's rows to one staged file; null when the query has no rows.</summary>
+    /// <summary>
+    /// The statistics the writer records for these rows, as for a file (<see cref="CopyAsync"/>), for rows that get
+    /// no file of their own (inlined in the catalog): one encoding of values for both.
+    /// </summary>
+    public static async Task<IReadOnlyList<ColumnStats>> StatsAsync(DuckDBConnection work, LakeTable table, string source, string stagingDirectory,
+        CancellationToken cancellationToken)
+    {
+        var select = await SelectListAsync(work, table, source, [], cancellationToken);
+        var file = await CopyAsync(work, table, $"SELECT {select} FROM ({source}) AS src", stagingDirectory, "", [], cancellationToken);
+        if (file is null) return [];
+        File.Delete(file.LocalPath);
+        return file.Columns;
+    }
+
+    /// <summary>The table's columns from the source's columns of the same name, cast to their types; missing ones NULL.</summary>
+    private static async Task<string> SelectListAsync(DuckDBConnection work, LakeTable table, string source, IReadOnlyList<string> internalColumns,
+        CancellationToken cancellationToken)
+    {
+        var sourceColumns = await ColumnNamesAsync(work, source, cancellationToken);
+        var unknown = sourceColumns.Where(c => table.FindColumn(c) is null && !internalColumns.Contains(c)).ToList();
+        if (unknown.Count > 0)
+            throw new LakeSchemaException($"Table {table.QualifiedName} has no column {string.Join(", ", unknown.Select(u => $"'{u}'"))}.");
+        return string.Join(", ", table.Columns.Select(c => sourceColumns.Contains(c.Name, StringComparer.OrdinalIgnoreCase)
+                ? $"CAST(src.{Identifier(sourceColumns.First(s => string.Equals(s, c.Name, StringComparison.OrdinalIgnoreCase)))} AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}"
+                : $"CAST(NULL AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}")
+            .Concat(internalColumns.Select(name => $"CAST(src.{Identifier(name)} AS BIGINT) AS {Identifier(name)}")));
+    }
+
+    /// <summary>The partition values, when every partition key is a column of constant value.</summary>
+    private static List<string?>? KnownPartition(LakeTable table, IReadOnlyDictionary<string, object>? constants)
+    {
+        if (constants is null || table.Partitioning.Count == 0) return null;
+        List<string?> values = [];
+        foreach (var key in table.Partitioning)
+        {
+            var column = table.AllColumns.First(c => c.Id == key.ColumnId);
+            if (!constants.TryGetValue(column.Name, out var value)) return null;
+            values.Add((key.Transform, value) switch
+            {
+                (PartitionTransform.Identity, string text) => text,
+                (PartitionTransform.Year, DateTimeOffset time) => time.UtcDateTime.Year.ToString(CultureInfo.InvariantCulture),
+                (PartitionTransform.Month, DateTimeOffset time) => time.UtcDateTime.Month.ToString(CultureInfo.InvariantCulture),
+                (PartitionTransform.Day, DateTimeOffset time) => time.UtcDateTime.Day.ToString(CultureInfo.InvariantCulture),
+                (PartitionTransform.Hour, DateTimeOffset time) => time.UtcDateTime.Hour.ToString(CultureInfo.InvariantCulture),
+                _ => throw new ArgumentException($"Constant of column '{column.Name}' does not fit its {key.Transform} partition key.", nameof(constants)),
+            });
+        }
+        return values;
+    }
+
+    /// <summary>
+    /// Writes one query's rows to one staged file; null when the query has no rows. The query's
+    /// <paramref name="internalColumns"/> are kept under the field ids the extension reads them by.
+    /// </summary>
     public static async Task<StagedFile?> CopyAsync(DuckDBConnection work, LakeTable table, string query, string stagingDirectory,
-        string relativeDirectory, IReadOnlyList<string?> partitionValues, CancellationToken cancellationToken, string? extraFieldIds = null)
+        string relativeDirectory, IReadOnlyList<string?> partitionValues, CancellationToken cancellationToken, IReadOnlyList<string>? internalColumns = null)
     {
         var name = $"ducklake-{Guid.CreateVersion7()}.parquet";
         var local = Path.Combine(stagingDirectory, name);
-        var fieldIds = "{" + string.Join(", ", table.Columns.Select(FieldIdEntry).Append(extraFieldIds).OfType<string>()) + "}";
+        internalColumns ??= [];
+        var fieldIds = "{" + string.Join(", ", table.Columns.Select(FieldIdEntry)
+            .Concat(internalColumns.Select(c => $"{Literal(c)}: {TableScanSql.InternalFieldId(c).ToString(CultureInfo.InvariantCulture)}"))) + "}";
         var copied = await QueryAsync(work,
             $"COPY ({query}) TO {Literal(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {fieldIds}, RETURN_STATS)",
             r => (Count: Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture), Size: Convert.ToInt64(r.GetValue(2), CultureInfo.InvariantCulture),
@@ -75,8 +139,17 @@ public static class ParquetStager
             File.Delete(local);
             return null;
         }
-        return new StagedFile(local, relativeDirectory + name, result.Count, result.Size, result.Footer,
+        var file = new StagedFile(local, relativeDirectory + name, result.Count, result.Size, result.Footer,
             ReadStats(table, result.Stats), partitionValues);
+        if (internalColumns.Contains(TableScanSql.RowIdColumn)) file = file with { RowIdStart = Range(result.Stats, TableScanSql.RowIdColumn).Min };
+        if (internalColumns.Contains(TableScanSql.SnapshotIdColumn)) file = file with { Snapshots = Range(result.Stats, TableScanSql.SnapshotIdColumn) };
+        return file;
+    }
+
+    private static (long Min, long Max) Range(IDictionary stats, string column)
+    {
+        var values = (IDictionary)stats[Identifier(column)]!;
+        return (long.Parse((string)values["min"]!, CultureInfo.InvariantCulture), long.Parse((string)values["max"]!, CultureInfo.InvariantCulture));
     }
 
     private static List<ColumnStats> ReadStats(LakeTable table, IDictionary stats)
@@ -130,7 +203,7 @@ public static class ParquetStager
     private static string HiveDirectories(IReadOnlyList<KeyExpression> keys, IReadOnlyList<string?> values) =>
         string.Concat(keys.Select((k, i) => $"{Uri.EscapeDataString(k.DirectoryKey)}={(values[i] is null ? NullPartitionDirectoryValue : Uri.EscapeDataString(values[i]!))}/"));
 
-    private static async Task<List<string>> ColumnNamesAsync(DuckDBConnection work, string source, CancellationToken cancellationToken)
+    internal static async Task<List<string>> ColumnNamesAsync(DuckDBConnection work, string source, CancellationToken cancellationToken)
     {
         await using var command = work.CreateCommand();
         command.CommandText = $"SELECT * FROM ({source}) AS src LIMIT 0";

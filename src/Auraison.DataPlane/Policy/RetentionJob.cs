@@ -33,15 +33,15 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, IVect
         var lake = await lakes.GetAsync(cancellationToken);
         var predicate = $"{TenantData.RowFilter(tenant)} AND {Identifier(Lineage.IngestedAt)} < CAST({Literal(CatalogReader.Timestamp(cutoff))} AS TIMESTAMPTZ)";
 
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.IsTenantTable, TenantData.FilesOf(tenant));
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.Scope(tenant));
         List<TableReport> tables = [];
-        foreach (var table in content.Tables.Where(t => content.Data[t.Id].Files.Count > 0))
+        foreach (var table in content.Tables.Where(t => content.Data[t.Id].RowCount > 0))
         {
             var rows = dryRun
                 ? await CountAsync(lake, content, table, predicate, cancellationToken)
                 : (await lake.DeleteWhereAsync(table, predicate, cancellationToken,
                     new CommitOptions { Author = "retention", Message = $"retention of tenant {tenant}: before {cutoff:O}" },
-                    TenantData.FilesOf(tenant))).Value;
+                    TenantData.Scope(tenant))).Value;
             if (rows > 0) tables.Add(new TableReport(table.QualifiedName, rows));
         }
 

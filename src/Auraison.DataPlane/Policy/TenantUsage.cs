@@ -15,7 +15,7 @@ public static class TenantUsage
 
     public static async Task<Usage> OfAsync(Lakehouse lake, string tenant, CancellationToken cancellationToken)
     {
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.IsTenantTable, TenantData.FilesOf(tenant));
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.Scope(tenant));
         var tables = content.Tables
             .Select(t => (Table: t, Data: content.Data[t.Id]))
             .Where(t => t.Data.Files.Count > 0)

@@ -80,14 +80,13 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     {
         HashSet<TableName> forbidden = [];
         var content = await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
-            table =>
+            TenantData.Scope(tenant).And(table =>
             {
-                if (!TenantData.IsTenantTable(table)) return false;
                 if (allowed(new TableName(table.SchemaName, table.Name))) return true;
                 forbidden.Add(new TableName(table.SchemaName, table.Name));
                 return false;
-            },
-            TenantData.FilesOf(tenant), only?.Select(t => t.ToString()).ToList());
+            }),
+            only?.Select(t => t.ToString()).ToList());
         var root = new DuckDBConnection("Data Source=:memory:");
         await root.OpenAsync(cancellationToken);
         try

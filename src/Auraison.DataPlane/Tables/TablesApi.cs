@@ -127,8 +127,9 @@ public static partial class TablesApi
         CancellationToken cancellationToken)
     {
         var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken,
-            t => TenantData.IsTenantTable(t) && include(new TableName(t.SchemaName, t.Name)), TenantData.FilesOf(tenant));
-        var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot).DefaultIfEmpty(-1).Max());
+            TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))));
+        var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot)
+            .Concat(content.Data[t.Id].InlinedRows.Select(r => r.BeginSnapshot)).DefaultIfEmpty(-1).Max());
         var times = await SnapshotTimesAsync(lake, changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
         return content.Tables.Select(t => Describe(t, content.Data[t.Id].RowCount,
             changed[t.Id] >= 0 ? new LastChange(changed[t.Id], times[changed[t.Id]]) : null)).ToList();

@@ -36,7 +36,7 @@ public class CrossProcessWriterTests
         var first = await http.PostAsJsonAsync("/data/ingest", Body("remote", -1), Ct);
         Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync(Ct));
         await using var lake = await Lakehouse.OpenAsync(test.Settings with { WorkDirectory = Path.Combine(test.WorkDirectory, "local") }, Ct);
-        var table = (await lake.ReadAsync(SnapshotSelector.Latest, Ct, t => t.QualifiedName == "main.job_outcomes")).Tables.Single();
+        var table = (await lake.ReadAsync(SnapshotSelector.Latest, Ct, new(t => t.QualifiedName == "main.job_outcomes"))).Tables.Single();
 
         await Task.WhenAll(
             Task.Run(async () =>
@@ -59,7 +59,7 @@ public class CrossProcessWriterTests
 
         var snapshots = await QueryCatalogAsync(lake, "SELECT snapshot_id FROM ducklake_snapshot ORDER BY 1");
         Assert.Equal(Enumerable.Range(0, snapshots.Count).Select(i => (long)i), snapshots);
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, Ct, t => t.Id == table.Id);
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, Ct, new(t => t.Id == table.Id));
         Assert.Equal(2 * commitsPerWriter + 1, content.Data[table.Id].RowCount);
         var fileIds = content.Data[table.Id].Files.Select(f => f.Id).ToList();
         Assert.Equal(fileIds.Count, fileIds.Distinct().Count());

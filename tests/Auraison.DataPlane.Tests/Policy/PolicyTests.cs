@@ -199,7 +199,7 @@ public class PolicyTests
     private static async Task<List<string>> FilesAsync(DataPlaneApp app, string tenant, string value, string table = "agent_traces", string column = "text")
     {
         var lake = await app.LakehouseAsync();
-        var content = await lake.ReadAsync(Lake.Model.SnapshotSelector.Latest, Ct, t => t.Name == table);
+        var content = await lake.ReadAsync(Lake.Model.SnapshotSelector.Latest, Ct, new(t => t.Name == table));
         var files = content.Data.Values.SelectMany(d => d.Files).Where(f => f.PartitionValues.FirstOrDefault() == tenant).ToList();
         List<string> matching = [];
         await using var work = lake.OpenWorkConnection();

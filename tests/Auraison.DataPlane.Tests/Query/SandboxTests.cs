@@ -112,7 +112,7 @@ public class SandboxTests
     private static async Task<string> FileOfAsync(DataPlaneApp app, string tenant)
     {
         var lake = await app.LakehouseAsync();
-        var content = await lake.ReadAsync(Lake.Model.SnapshotSelector.Latest, Ct, t => t.Name == "job_outcomes");
+        var content = await lake.ReadAsync(Lake.Model.SnapshotSelector.Latest, Ct, new(t => t.Name == "job_outcomes"));
         var file = content.Data.Values.SelectMany(d => d.Files).First(f => f.PartitionValues.FirstOrDefault() == tenant);
         return await lake.Storage.GetLocalPathAsync(file.Path, Ct);
     }
