@@ -42,8 +42,27 @@ public sealed class ReferenceDuckDb
         return null;
     }
 
-    /// <summary>Runs a script (statements and dot commands) in <paramref name="workingDirectory"/>; stops at the first error and throws it.</summary>
+    /// <summary>
+    /// Runs a script (statements and dot commands) in <paramref name="workingDirectory"/>; stops at the first error and
+    /// throws it. A catalog file still locked by a service that is closing it (its last background work finishing)
+    /// is waited for, a few seconds at most.
+    /// </summary>
     public async Task<string> RunAsync(string script, string workingDirectory, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await RunOnceAsync(script, workingDirectory, cancellationToken);
+            }
+            catch (ReferenceDuckDbException e) when (attempt < 20 && e.Message.Contains("Could not set lock on file", StringComparison.Ordinal))
+            {
+                await Task.Delay(250, cancellationToken);
+            }
+        }
+    }
+
+    private async Task<string> RunOnceAsync(string script, string workingDirectory, CancellationToken cancellationToken)
     {
         var file = Path.Combine(workingDirectory, $"reference-{Guid.NewGuid():N}.sql");
         await File.WriteAllTextAsync(file, script, cancellationToken);

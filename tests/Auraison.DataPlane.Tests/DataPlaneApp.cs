@@ -44,6 +44,9 @@ internal sealed class DataPlaneApp : IAsyncDisposable
 
     public static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>Settings under which every commit writes Parquet (no data inlining): for tests about files.</summary>
+    public static IReadOnlyDictionary<string, string?> FilesOnly { get; } = new Dictionary<string, string?> { ["DataPlane:Ingest:InlineRows"] = "0" };
+
     public static async Task<DataPlaneApp> StartAsync(LakeMode mode, IReadOnlyDictionary<string, string?>? settings = null,
         Action<IServiceCollection>? services = null)
     {

@@ -11,6 +11,7 @@ namespace Auraison.DataPlane.Lake.Catalog;
 public sealed class DuckDbCatalogDatabase : CatalogDatabase
 {
     private readonly DuckDBConnection _root;
+    private bool _disposed;
 
     public DuckDbCatalogDatabase(string file)
     {
@@ -36,6 +37,8 @@ public sealed class DuckDbCatalogDatabase : CatalogDatabase
     // Connections to one file in one process share the native database that the root connection keeps open.
     private async Task<DbConnection> OpenSharedAsync(CancellationToken cancellationToken)
     {
+        // Opened after disposal, DuckDB would open the file anew and hold its lock with nobody left to close it.
+        ObjectDisposedException.ThrowIf(_disposed, this);
         var connection = new DuckDBConnection(_root.ConnectionString);
         await connection.OpenAsync(cancellationToken);
         return connection;
@@ -44,5 +47,9 @@ public sealed class DuckDbCatalogDatabase : CatalogDatabase
     // A DuckDB catalog holds every DuckDB type natively.
     public override string InlinedColumnType(Model.LakeType type) => type.ToDuckDb();
 
-    public override async ValueTask DisposeAsync() => await _root.DisposeAsync();
+    public override async ValueTask DisposeAsync()
+    {
+        _disposed = true;
+        await _root.DisposeAsync();
+    }
 }

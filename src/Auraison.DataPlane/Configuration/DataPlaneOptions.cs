@@ -81,6 +81,24 @@ public sealed class IngestOptions
     /// before it starts: fewer, fuller commits and files. 0 turns it off; a lone writer never waits.
     /// </summary>
     public int LingerMilliseconds { get; set; } = 5;
+
+    /// <summary>Requests with at least this many valid records are staged to Parquet on their own, in parallel; smaller ones together at commit.</summary>
+    public int StageRows { get; set; } = 1000;
+
+    /// <summary>A commit whose small requests hold at most this many rows keeps them in the catalog (data inlining); 0 turns inlining off.</summary>
+    public int InlineRows { get; set; } = 1000;
+
+    /// <summary>Rows this process inlined into a table that trigger a flush of the table's inlined rows to Parquet.</summary>
+    public int FlushRows { get; set; } = 10_000;
+
+    /// <summary>How often every table's inlined rows (whoever inlined them) are flushed to Parquet.</summary>
+    public int FlushSeconds { get; set; } = 30;
+
+    /// <summary>Requests of one table waiting for their commit, at most; more are refused with 503 and Retry-After.</summary>
+    public int MaxQueuedRequests { get; set; } = 2000;
+
+    /// <summary>Requests staged to Parquet at once (DuckDB work); 0 means one per core.</summary>
+    public int MaxConcurrentStaging { get; set; }
 }
 
 /// <summary>Limits of <c>/data/query</c>.</summary>

@@ -50,9 +50,12 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Policy.PolicyStore>();
         builder.Services.AddSingleton<Policy.RetentionJob>();
         builder.Services.AddHostedService<Policy.RetentionScheduler>();
-        builder.Services.AddSingleton(services => new IngestWriter(
-            services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions,
-            services.GetRequiredService<Policy.PolicyStore>()));
+        builder.Services.AddSingleton<Policy.StorageQuota>();
+        builder.Services.AddSingleton<Tables.TableSchemas>();
+        builder.Services.AddSingleton<IngestPreparer>();
+        builder.Services.AddSingleton<IngestCommitter>();
+        builder.Services.AddSingleton<Maintenance.InlineFlusher>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Maintenance.InlineFlusher>());
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<IngestService>();
         builder.Services.AddSingleton<QuerySessions>();

@@ -14,6 +14,7 @@ public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<Lak
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private Lakehouse? _lake;
+    private bool _disposed;
 
     public async Task<Lakehouse> GetAsync(CancellationToken cancellationToken)
     {
@@ -21,6 +22,8 @@ public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<Lak
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // Background work that outlives shutdown must not open the lake again (an embedded catalog would stay locked).
+            ObjectDisposedException.ThrowIf(_disposed, this);
             if (_lake is null)
             {
                 var lake = await Lakehouse.OpenAsync(options.Value.ToLakeSettings(), cancellationToken);
@@ -49,7 +52,16 @@ public sealed class LakeAccessor(IOptions<DataPlaneOptions> options, ILogger<Lak
 
     public async ValueTask DisposeAsync()
     {
-        if (_lake is not null) await _lake.DisposeAsync();
-        _gate.Dispose();
+        await _gate.WaitAsync();
+        try
+        {
+            _disposed = true;
+            if (_lake is not null) await _lake.DisposeAsync();
+            _lake = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 }

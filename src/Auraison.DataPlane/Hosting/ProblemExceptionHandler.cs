@@ -28,9 +28,20 @@ public sealed class ProblemExceptionHandler(IProblemDetailsService problems, ILo
                 (StatusCodes.Status503ServiceUnavailable, "Lake unavailable", exception.Message),
             OperationCanceledException when httpContext.RequestAborted.IsCancellationRequested =>
                 (499, "Client closed request", "The request was cancelled."),
+            _ when Faults.IsOutage(exception) =>
+                (StatusCodes.Status503ServiceUnavailable, "Service unavailable", "A store the service needs did not answer; retry shortly."),
             _ => (StatusCodes.Status500InternalServerError, "Internal error", "The server failed; the log has details under this trace id."),
         };
-        if (status >= 500) logger.LogError(exception, "Request failed with {Status}", status);
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            var seconds = (exception as IngestRejectedException)?.RetryAfterSeconds ?? 1;
+            httpContext.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            logger.LogWarning(exception, "Request answered 503");
+        }
+        else if (status >= 500)
+        {
+            logger.LogError(exception, "Request failed with {Status}", status);
+        }
         httpContext.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {

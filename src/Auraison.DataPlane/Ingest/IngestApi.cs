@@ -4,8 +4,8 @@ using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http.HttpResults;
-using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
@@ -20,10 +20,10 @@ public static class IngestApi
     {
         var group = routes.MapGroup("/data/ingest").WithTags("Ingest").RequireScope(ApiScopes.Ingest);
         group.MapPost("", IngestAsync)
-            .Accepts<IngestRequest>("application/json", "application/x-ndjson")
+            .Accepts<IngestRequest>("application/json", "application/x-ndjson", "application/vnd.apache.parquet")
             .WithSummary("Store job output records in a lake table (created on first write); 201 once committed.")
-            .WithDescription("JSON body {table, records, schema_version, job_id, tenant_id}, or NDJSON records with those as query " +
-                             "parameters. gzip bodies are accepted (Content-Encoding: gzip). Idempotency-Key makes retries safe.");
+            .WithDescription("JSON body {table, records, schema_version, job_id, tenant_id}, or NDJSON records or a Parquet file with " +
+                             "those as query parameters. gzip bodies are accepted (Content-Encoding: gzip). Idempotency-Key makes retries safe.");
         return group;
     }
 
@@ -37,71 +37,58 @@ public static class IngestApi
         [property: FromHeader(Name = IdempotencyHeader)] string? IdempotencyKey);
 
     private static async Task<Results<Created<IngestReply>, ProblemHttpResult>> IngestAsync(
-        HttpContext http, [AsParameters] IngestParameters parameters, IngestService ingest,
-        IOptions<DataPlaneOptions> options, IOptions<HttpJsonOptions> json, CancellationToken cancellationToken)
+        HttpContext http, [AsParameters] IngestParameters parameters, IngestService ingest, IOptions<DataPlaneOptions> options,
+        CancellationToken cancellationToken)
     {
         var limits = options.Value.Ingest;
+        // Kestrel's own limit (30 MB by default) would cut the body off long before the configured one.
+        if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = limits.MaxBodyBytes;
         var body = IngestBody.Limited(http.Request, limits.MaxBodyBytes);
-        IngestRequest request;
-        if (IngestBody.IsNdjson(http.Request))
-        {
-            request = new IngestRequest
-            {
-                Table = parameters.Table, TenantId = parameters.TenantId, JobId = parameters.JobId,
-                SchemaVersion = parameters.SchemaVersion is null ? default : JsonSerializer.SerializeToElement(parameters.SchemaVersion),
-                Records = await IngestBody.ReadNdjsonAsync(body, cancellationToken),
-            };
-        }
-        else
-        {
-            try
-            {
-                request = await JsonSerializer.DeserializeAsync<IngestRequest>(body, json.Value.SerializerOptions, cancellationToken)
-                          ?? throw new JsonException("The body is JSON null.");
-            }
-            catch (JsonException e)
-            {
-                return Problems.BadRequest($"The body is not a valid ingest request: {e.Message}");
-            }
-        }
-
-        if (Validate(request, parameters, limits, out var command) is { } invalid) return invalid;
-        if (TenantAccess.Check(http, command!.TenantId) is { } denied) return denied;
-        command = command with { Caller = http.Caller().Id };
+        ISpooledRows records;
         try
         {
-            var outcome = await ingest.IngestAsync(command, cancellationToken);
-            if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
-            return TypedResults.Created((string?)null, outcome.Reply);
+            records = IngestBody.IsParquet(http.Request) ? await ingest.SpoolParquetAsync(body, cancellationToken)
+                : IngestBody.IsNdjson(http.Request) ? await RequestSpool.ReadNdjsonAsync(body, ingest.SpoolDirectory, limits.MaxRecordsPerRequest, cancellationToken)
+                : await RequestSpool.ReadJsonAsync(body, ingest.SpoolDirectory, limits.MaxRecordsPerRequest, cancellationToken);
         }
-        catch (IngestRejectedException rejected)
+        catch (JsonException e)
         {
-            return rejected.ToProblem();
+            return Problems.BadRequest($"The body is not a valid ingest request: {e.Message}");
+        }
+        using (records)
+        {
+            if (Validate(records, parameters, out var command) is { } invalid) return invalid;
+            if (TenantAccess.Check(http, command!.TenantId) is { } denied) return denied;
+            command = command with { Caller = http.Caller().Id };
+            try
+            {
+                var outcome = await ingest.IngestAsync(command, cancellationToken);
+                if (outcome.Replayed) http.Response.Headers[ReplayedHeader] = "true";
+                return TypedResults.Created((string?)null, outcome.Reply);
+            }
+            catch (IngestRejectedException rejected)
+            {
+                return rejected.ToProblem(http);
+            }
         }
     }
 
-    private static ProblemHttpResult? Validate(IngestRequest request, IngestParameters parameters, IngestOptions limits, out IngestCommand? command)
+    private static ProblemHttpResult? Validate(ISpooledRows records, IngestParameters parameters, out IngestCommand? command)
     {
         command = null;
-        var tenant = request.TenantId ?? parameters.TenantId;
+        // Only a JSON body carries the envelope; NDJSON and columnar bodies take it from the query string.
+        var envelope = (records as RequestSpool)?.Envelope ?? new IngestEnvelope();
+        var tenant = envelope.TenantId ?? parameters.TenantId;
         if (TenantIds.Problem(tenant) is { } tenantProblem) return Problems.BadRequest(tenantProblem);
-        if (!Identifiers.TryParseTable(request.Table ?? parameters.Table, out var table, out var tableProblem))
+        if (!Identifiers.TryParseTable(envelope.Table ?? parameters.Table, out var table, out var tableProblem))
             return Problems.BadRequest($"Invalid table: {tableProblem}.");
-        var job = request.JobId ?? parameters.JobId;
+        var job = envelope.JobId ?? parameters.JobId;
         if (string.IsNullOrWhiteSpace(job) || job.Length > 256) return Problems.BadRequest("job_id is required (at most 256 characters).");
-        var schemaVersion = request.SchemaVersion.ValueKind switch
-        {
-            JsonValueKind.String => request.SchemaVersion.GetString(),
-            JsonValueKind.Number => request.SchemaVersion.GetRawText(),
-            _ => parameters.SchemaVersion,
-        };
+        var schemaVersion = envelope.SchemaVersion ?? parameters.SchemaVersion;
         if (string.IsNullOrWhiteSpace(schemaVersion) || schemaVersion.Length > 64)
             return Problems.BadRequest("schema_version is required: a string or number of at most 64 characters.");
-        if (request.Records is null) return Problems.BadRequest("records is required: an array of JSON objects.");
-        if (request.Records.Count == 0) return Problems.BadRequest("records is empty; send at least one record.");
-        if (request.Records.Count > limits.MaxRecordsPerRequest)
-            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Too many records",
-                $"{request.Records.Count} records is more than {limits.MaxRecordsPerRequest} per request; split the request.");
+        if (!envelope.Records) return Problems.BadRequest("records is required: an array of JSON objects.");
+        if (records.Count == 0) return Problems.BadRequest("records is empty; send at least one record.");
         var mode = parameters.OnError?.ToLowerInvariant() switch
         {
             null or "" or "reject" => OnError.Reject,
@@ -112,7 +99,7 @@ public static class IngestApi
         if (parameters.IdempotencyKey is { Length: 0 or > 255 })
             return Problems.BadRequest("Idempotency-Key must be 1-255 characters.");
 
-        var draft = new IngestCommand(table, tenant!, job, schemaVersion, request.Records, mode.Value, parameters.IdempotencyKey, "", "anonymous");
+        var draft = new IngestCommand(table, tenant!, job, schemaVersion, records, mode.Value, parameters.IdempotencyKey, "", "anonymous");
         // Only a keyed request is ever compared with another; hashing every record of every request costs CPU for nothing.
         command = parameters.IdempotencyKey is null ? draft : draft with { RequestHash = IngestBody.Hash(draft) };
         return null;

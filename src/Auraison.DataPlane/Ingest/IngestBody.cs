@@ -4,9 +4,13 @@ using System.Text.Json;
 
 namespace Auraison.DataPlane.Ingest;
 
-/// <summary>Reads an ingest body, JSON or NDJSON, within the size limit, into records and envelope fields.</summary>
+/// <summary>An ingest body's limits and content type, and the fingerprint of what a request asks to store.</summary>
 public static class IngestBody
 {
+    public static bool IsParquet(HttpRequest request) =>
+        request.ContentType?.StartsWith("application/vnd.apache.parquet", StringComparison.OrdinalIgnoreCase) == true
+        || request.ContentType?.StartsWith("application/x-parquet", StringComparison.OrdinalIgnoreCase) == true;
+
     public static bool IsNdjson(HttpRequest request) =>
         request.ContentType?.StartsWith("application/x-ndjson", StringComparison.OrdinalIgnoreCase) == true
         || request.ContentType?.StartsWith("application/jsonl", StringComparison.OrdinalIgnoreCase) == true;
@@ -18,53 +22,37 @@ public static class IngestBody
         return new LimitedStream(request.Body, maxBytes);
     }
 
-    public static async Task<List<JsonElement>> ReadNdjsonAsync(Stream body, CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(body, Encoding.UTF8);
-        List<JsonElement> records = [];
-        var line = 0;
-        while (await reader.ReadLineAsync(cancellationToken) is { } text)
-        {
-            line++;
-            if (string.IsNullOrWhiteSpace(text)) continue;
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                records.Add(document.RootElement.Clone());
-            }
-            catch (JsonException e)
-            {
-                throw new BadHttpRequestException($"Line {line} is not valid JSON: {e.Message}");
-            }
-        }
-        return records;
-    }
-
     /// <summary>A fingerprint of what the request asks to store, to tell a retry from a different request with the same key.</summary>
     public static string Hash(IngestCommand command)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var part in new[] { command.Table.ToString(), command.TenantId, command.JobId, command.SchemaVersion, command.Mode.ToString() })
             hash.AppendData(Encoding.UTF8.GetBytes(part + "\u001f"));
-        foreach (var record in command.Records) hash.AppendData(Encoding.UTF8.GetBytes(Canonical(record) + "\u001e"));
+        if (command.Records is RequestSpool records)
+            records.ForEach((_, record) => hash.AppendData(Encoding.UTF8.GetBytes(Canonical(record) + "\u001e")));
+        else
+            using (var file = File.OpenRead(command.Records.Path)) hash.AppendData(SHA256.HashData(file));
         return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
-    /// <summary>JSON with object members sorted and no whitespace, so a re-serialised retry hashes the same.</summary>
+    /// <summary>
+    /// JSON with object members sorted and no whitespace, so a re-serialised retry hashes the same (a spooled
+    /// record's position field left out).
+    /// </summary>
     public static string Canonical(JsonElement value)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer)) WriteCanonical(writer, value);
+        using (var writer = new Utf8JsonWriter(buffer)) WriteCanonical(writer, value, record: true);
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value)
+    private static void WriteCanonical(Utf8JsonWriter writer, JsonElement value, bool record = false)
     {
         switch (value.ValueKind)
         {
             case JsonValueKind.Object:
                 writer.WriteStartObject();
-                foreach (var property in value.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal))
+                foreach (var property in value.EnumerateObject().Where(p => !record || p.Name != RequestSpool.IndexField).OrderBy(p => p.Name, StringComparer.Ordinal))
                 {
                     writer.WritePropertyName(property.Name);
                     WriteCanonical(writer, property.Value);

@@ -37,15 +37,15 @@ public enum OnError
 }
 
 /// <summary>
-/// A validated request waiting for its group commit. <c>RequestHash</c> is the fingerprint a retry with the same
-/// Idempotency-Key must match; requests without a key leave it empty.
+/// A validated request: its envelope and its spooled records. <c>RequestHash</c> is the fingerprint a retry with
+/// the same Idempotency-Key must match; requests without a key leave it empty.
 /// </summary>
 public sealed record IngestCommand(
     TableName Table,
     string TenantId,
     string JobId,
     string SchemaVersion,
-    IReadOnlyList<JsonElement> Records,
+    ISpooledRows Records,
     OnError Mode,
     string? IdempotencyKey,
     string RequestHash,
@@ -59,6 +59,9 @@ public sealed record IngestCommand(
 /// <summary>A request that could not be stored: the status and problem to answer with.</summary>
 public sealed class IngestRejectedException(int status, string title, string detail, IReadOnlyList<RecordError>? errors = null) : Exception(detail)
 {
+    /// <summary>Seconds after which a retry may succeed (for 503), sent as Retry-After.</summary>
+    public int? RetryAfterSeconds { get; init; }
+
     public int Status { get; } = status;
 
     public string Title { get; } = title;
@@ -66,7 +69,14 @@ public sealed class IngestRejectedException(int status, string title, string det
     public IReadOnlyList<RecordError> Errors { get; } = errors ?? [];
 
     /// <summary>The problem+json answer, with the first 100 record errors as <c>errors</c>.</summary>
-    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem(string? detail = null) =>
-        Hosting.Problems.Of(Status, Title, detail ?? Message,
+    public Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult ToProblem(HttpContext http, string? detail = null)
+    {
+        if (RetryAfterSeconds is { } seconds) http.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return Hosting.Problems.Of(Status, Title, detail ?? Message,
             Errors.Count == 0 ? null : new Dictionary<string, object?> { ["errors"] = Errors.Take(100).ToList() });
+    }
+
+    /// <summary>The service cannot take the request now (a full queue, a store that does not answer); the caller retries.</summary>
+    public static IngestRejectedException Unavailable(string detail, int retryAfterSeconds = 1) =>
+        new(StatusCodes.Status503ServiceUnavailable, "Service unavailable", detail) { RetryAfterSeconds = retryAfterSeconds };
 }

@@ -8,29 +8,38 @@ using Microsoft.Extensions.Options;
 namespace Auraison.DataPlane.Ingest;
 
 /// <summary>
-/// Group commit: requests for one table queue up while that table's previous commit runs, then go out together as
-/// one commit. A request's task completes only after its commit, so a 201 still means committed.
+/// Group commit: prepared requests for one table queue up while that table's previous commit runs, then go out
+/// together as one commit. A request's task completes only after its commit, so a 201 still means committed. Each
+/// table's queue is bounded: when it is full the request is refused with 503 and Retry-After, not held.
 /// </summary>
-public sealed class IngestQueue(LakeAccessor lakes, IngestWriter writer, IOptions<DataPlaneOptions> options, ILogger<IngestQueue> logger)
+public sealed class IngestQueue(LakeAccessor lakes, IngestCommitter committer, IOptions<DataPlaneOptions> options, ILogger<IngestQueue> logger)
     : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<TableName, (Channel<IngestWriter.Pending> Channel, Task Worker)> _tables = new();
+    public sealed record Pending(PreparedIngest Request, TaskCompletionSource<IngestReply> Reply);
+
+    private readonly ConcurrentDictionary<TableName, (Channel<Pending> Channel, Task Worker)> _tables = new();
     private readonly CancellationTokenSource _stopping = new();
 
-    public Task<IngestReply> SubmitAsync(IngestCommand command)
+    public Task<IngestReply> SubmitAsync(PreparedIngest request)
     {
-        var pending = new IngestWriter.Pending(command, new TaskCompletionSource<IngestReply>(TaskCreationOptions.RunContinuationsAsynchronously));
-        var queue = _tables.GetOrAdd(command.Table, table =>
+        var pending = new Pending(request, new TaskCompletionSource<IngestReply>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var queue = _tables.GetOrAdd(request.Command.Table, table =>
         {
-            var channel = Channel.CreateUnbounded<IngestWriter.Pending>(new UnboundedChannelOptions { SingleReader = true });
+            var channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, options.Value.Ingest.MaxQueuedRequests))
+            {
+                SingleReader = true,
+                FullMode = BoundedChannelFullMode.Wait,
+            });
             return (channel, Task.Run(() => RunAsync(table, channel.Reader)));
         });
         if (!queue.Channel.Writer.TryWrite(pending))
-            pending.Reply.TrySetException(new IngestRejectedException(StatusCodes.Status503ServiceUnavailable, "Shutting down", "The service is stopping; retry."));
+            pending.Reply.TrySetException(_stopping.IsCancellationRequested
+                ? IngestRejectedException.Unavailable("The service is stopping; retry.")
+                : IngestRejectedException.Unavailable($"Table {request.Command.Table} has {options.Value.Ingest.MaxQueuedRequests} requests waiting for their commit; retry shortly."));
         return pending.Reply.Task;
     }
 
-    private async Task RunAsync(TableName table, ChannelReader<IngestWriter.Pending> reader)
+    private async Task RunAsync(TableName table, ChannelReader<Pending> reader)
     {
         var limits = options.Value.Ingest;
         var busy = false;
@@ -38,22 +47,23 @@ public sealed class IngestQueue(LakeAccessor lakes, IngestWriter writer, IOption
         {
             // Under concurrent load, requests arrive while a commit runs: a short wait lets the stragglers join this one.
             if (busy && limits.LingerMilliseconds > 0) await Task.Delay(limits.LingerMilliseconds);
-            List<IngestWriter.Pending> batch = [];
+            List<Pending> batch = [];
             var rows = 0;
             while (batch.Count < limits.MaxBatchRequests && rows < limits.MaxBatchRows && reader.TryRead(out var next))
             {
                 batch.Add(next);
-                rows += next.Command.Records.Count;
+                rows += next.Request.RowCount;
             }
             busy = batch.Count > 1;
             try
             {
                 var lake = await lakes.GetAsync(_stopping.Token);
-                await writer.WriteAsync(lake, table, batch, _stopping.Token);
+                await committer.CommitAsync(lake, table, batch, _stopping.Token);
             }
             catch (Exception e)
             {
-                if (e is not IngestRejectedException) logger.LogError(e, "Group commit of {Count} requests into {Table} failed", batch.Count, table);
+                // The committer answers every request itself; this only guards the loop, so no request waits forever.
+                logger.LogError(e, "Group commit of {Count} requests into {Table} failed", batch.Count, table);
                 foreach (var pending in batch) pending.Reply.TrySetException(e);
             }
         }

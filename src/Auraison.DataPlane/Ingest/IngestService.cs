@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Hosting;
 using Microsoft.Extensions.Options;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -8,19 +9,28 @@ namespace Auraison.DataPlane.Ingest;
 
 /// <summary>
 /// The one write path for every producer (ingest, world-model snapshots): answers a retried Idempotency-Key from
-/// the stored reply, refuses the key's reuse for another request, and otherwise queues the command for group commit.
+/// the stored reply, refuses the key's reuse for another request, and otherwise prepares the request (checked,
+/// staged) and queues it for group commit.
 /// </summary>
-public sealed class IngestService(IngestQueue queue, LakeAccessor lakes, IOptions<HttpJsonOptions> json)
+public sealed class IngestService(IngestPreparer preparer, IngestQueue queue, LakeAccessor lakes, IOptions<HttpJsonOptions> json,
+    IOptions<DataPlaneOptions> options)
 {
     // Requests whose Idempotency-Key is being committed right now: a retry that arrives meanwhile waits for the
-    // first one's reply instead of racing it into the catalog's primary key (and failing its whole batch).
+    // first one's reply instead of racing it into the catalog's primary key.
     private readonly ConcurrentDictionary<(string Tenant, string Key), (string Hash, Lazy<Task<Outcome>> Outcome)> _inFlight = new();
 
     public sealed record Outcome(IngestReply Reply, bool Replayed);
 
+    /// <summary>Where request bodies are spooled; files a crash left behind are removed when the service starts.</summary>
+    public string SpoolDirectory { get; } = CleanDirectory(Path.Combine(Path.GetFullPath(options.Value.DataDir), "spool"));
+
+    /// <summary>Spools a columnar (Parquet) body and reads its schema.</summary>
+    public async Task<ParquetSpool> SpoolParquetAsync(Stream body, CancellationToken cancellationToken) =>
+        await ParquetSpool.ReadAsync(body, SpoolDirectory, await lakes.GetAsync(cancellationToken), cancellationToken);
+
     public async Task<Outcome> IngestAsync(IngestCommand command, CancellationToken cancellationToken)
     {
-        if (command.IdempotencyKey is not { } key) return new Outcome(await queue.SubmitAsync(command), Replayed: false);
+        if (command.IdempotencyKey is not { } key) return new Outcome(await SubmitAsync(command, cancellationToken), Replayed: false);
         var mine = (command.RequestHash, new Lazy<Task<Outcome>>(() => SubmitUnlessStoredAsync(command, key)));
         var entry = _inFlight.GetOrAdd((command.TenantId, key), mine);
         if (entry.Hash != command.RequestHash) throw Reused(command, key);
@@ -28,11 +38,25 @@ public sealed class IngestService(IngestQueue queue, LakeAccessor lakes, IOption
         return ReferenceEquals(entry.Outcome, mine.Item2) ? outcome : outcome with { Replayed = true };
     }
 
+    private async Task<IngestReply> SubmitAsync(IngestCommand command, CancellationToken cancellationToken)
+    {
+        var lake = await lakes.GetAsync(cancellationToken);
+        await using var prepared = await preparer.PrepareAsync(lake, command, SpoolDirectory, cancellationToken);
+        return await queue.SubmitAsync(prepared);
+    }
+
     private async Task<Outcome> SubmitUnlessStoredAsync(IngestCommand command, string key)
     {
         try
         {
-            return await StoredAsync(command, key, CancellationToken.None) ?? new Outcome(await queue.SubmitAsync(command), Replayed: false);
+            return await StoredAsync(command, key, CancellationToken.None)
+                   ?? new Outcome(await SubmitAsync(command, CancellationToken.None), Replayed: false);
+        }
+        catch (DuplicateIdempotencyKeyException)
+        {
+            // Another replica committed this key first: its reply is this request's reply (or the key was reused: 409).
+            return await StoredAsync(command, key, CancellationToken.None)
+                   ?? throw IngestRejectedException.Unavailable($"Idempotency-Key '{key}' is being committed elsewhere; retry.");
         }
         finally
         {
@@ -51,4 +75,11 @@ public sealed class IngestService(IngestQueue queue, LakeAccessor lakes, IOption
 
     private static IngestRejectedException Reused(IngestCommand command, string key) =>
         new(StatusCodes.Status409Conflict, "Conflict", $"Idempotency-Key '{key}' was already used by tenant {command.TenantId} for a different request.");
+
+    private static string CleanDirectory(string directory)
+    {
+        if (Directory.Exists(directory)) Directory.Delete(directory, recursive: true);
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
 }

@@ -18,6 +18,10 @@ public static partial class JsonTyping
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex IsoDate();
 
+    // The date-time forms DuckDB's JSON reader parses into TIMESTAMPTZ exactly as the rules read them.
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?$")]
+    private static partial Regex DuckDbDateTime();
+
     private static readonly LakeType Json = LakeType.Primitive("json");
 
     /// <summary>The type a value suggests, or null for JSON null.</summary>
@@ -61,7 +65,9 @@ public static partial class JsonTyping
             case "date":
                 return value.ValueKind == JsonValueKind.String && IsoDate().IsMatch(value.GetString()!) ? null : Describe(value, path, "not an ISO-8601 date");
             case "float32" or "float64":
-                return value.ValueKind == JsonValueKind.Number ? null : Describe(value, path);
+                return value.ValueKind != JsonValueKind.Number ? Describe(value, path)
+                    : value.TryGetDouble(out var number) && double.IsFinite(number) && (type.Name == "float64" || float.IsFinite((float)number)) ? null
+                    : Describe(value, path, $"a number outside the range of {type.Name}");
             case "struct":
                 return StructMismatch(value, type, path);
             case "list":
@@ -84,6 +90,40 @@ public static partial class JsonTyping
                 ? null
                 : Describe(value, path, value.ValueKind == JsonValueKind.Number ? $"not an integer within {type.Name}" : null);
         return Describe(value, path, $"{type.Name} values cannot be ingested as JSON");
+    }
+
+    /// <summary>
+    /// True when DuckDB's JSON reader would read the (fitting) value differently than the rules: a struct field in
+    /// another case, a date-time in a form it does not parse, an offset on a column without one. Such records are
+    /// rewritten with <see cref="Write"/> before staging.
+    /// </summary>
+    public static bool NeedsRewrite(JsonElement value, LakeType type)
+    {
+        if (value.ValueKind is JsonValueKind.Null or JsonValueKind.Undefined) return false;
+        switch (type.Name)
+        {
+            case "timestamptz":
+                return !DuckDbDateTime().IsMatch(value.GetString()!);
+            case "timestamp" or "timestamp_s" or "timestamp_ms" or "timestamp_ns":
+                return true;
+            case "struct":
+                foreach (var property in value.EnumerateObject())
+                {
+                    var field = type.Children.FirstOrDefault(f => string.Equals(f.Name, property.Name, StringComparison.OrdinalIgnoreCase));
+                    if (field is null || field.Name != property.Name || NeedsRewrite(property.Value, field.Type)) return true;
+                }
+                return false;
+            case "list":
+                foreach (var item in value.EnumerateArray())
+                    if (NeedsRewrite(item, type.Children[0].Type)) return true;
+                return false;
+            case "map":
+                foreach (var property in value.EnumerateObject())
+                    if (NeedsRewrite(property.Value, type.Children[1].Type)) return true;
+                return false;
+            default:
+                return false;
+        }
     }
 
     /// <summary>Writes the value as DuckDB's JSON reader expects it for the type (timestamps normalised to UTC text).</summary>

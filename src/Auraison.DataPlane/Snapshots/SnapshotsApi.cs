@@ -72,7 +72,7 @@ public static class SnapshotsApi
         }
         catch (IngestRejectedException rejected)
         {
-            return rejected.ToProblem(rejected.Status == StatusCodes.Status409Conflict
+            return rejected.ToProblem(http, rejected.Status == StatusCodes.Status409Conflict
                 ? $"World-model snapshot {snapshotId} already exists with a different body."
                 : null);
         }

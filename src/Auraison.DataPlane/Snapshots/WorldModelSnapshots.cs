@@ -31,7 +31,8 @@ public sealed class WorldModelSnapshots(IngestService ingest, QuerySessions sess
 
     public async Task<Stored> StoreAsync(string tenant, Guid snapshotId, JsonElement document, CancellationToken cancellationToken)
     {
-        var draft = new IngestCommand(Table, tenant, $"world-model:{snapshotId}", SchemaVersion, [document], OnError.Reject,
+        using var records = RequestSpool.Of([(0, document.WriteTo)], ingest.SpoolDirectory);
+        var draft = new IngestCommand(Table, tenant, $"world-model:{snapshotId}", SchemaVersion, records, OnError.Reject,
             $"world-model-snapshot:{snapshotId}", "", "agentops");
         var command = draft with { RequestHash = IngestBody.Hash(draft) };
         var outcome = await ingest.IngestAsync(command, cancellationToken);

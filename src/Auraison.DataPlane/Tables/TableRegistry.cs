@@ -39,13 +39,4 @@ public static class TableRegistry
     public static IReadOnlyList<ColumnDefinition> UserColumns(LakeTable table) =>
         table.Columns.Where(c => !c.Name.StartsWith(Identifiers.ReservedPrefix, StringComparison.Ordinal))
             .Select(c => new ColumnDefinition(c.Name, c.Type)).ToList();
-
-    public static async Task<bool> AcceptsNewFieldsAsync(Lakehouse lake, LakeTable table, CancellationToken cancellationToken)
-    {
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var reader = new Auraison.DataPlane.Lake.Catalog.CatalogReader(connection, null, lake.DataPath);
-        var latest = await reader.LatestAsync(cancellationToken);
-        var tags = await reader.TagsAsync(latest.Id, cancellationToken);
-        return !(tags.TryGetValue(table.Id, out var own) && own.GetValueOrDefault(UnknownFieldsTag) == "reject");
-    }
 }

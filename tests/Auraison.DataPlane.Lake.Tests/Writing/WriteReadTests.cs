@@ -136,4 +136,18 @@ public class WriteReadTests
         Assert.Equal([[0L, "a"], [1L, "25"]], values);
         Assert.Equal(12, await lake.CountAsync("event_log.traces"));
     }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_commit_that_fails_after_its_upload_leaves_no_object_behind(LakeMode mode)
+    {
+        await using var test = await TestLake.CreateAsync(mode);
+        await using var lake = await Lakehouse.OpenAsync(test.Settings, TestContext.Current.CancellationToken);
+        var table = await lake.CreateTableAsync("main", "doomed", "n BIGINT");
+        await lake.CommitAsync(async (c, t) => { await c.DropTableAsync(table, t); return 0; }, TestContext.Current.CancellationToken);
+
+        // The rows are staged and uploaded, then the commit finds the table gone.
+        await Assert.ThrowsAsync<LakeConflictException>(() => lake.AppendAsync(table, "SELECT i AS n FROM range(10) r(i)"));
+
+        Assert.Empty(await lake.Storage.ListAsync(lake.DataPath, TestContext.Current.CancellationToken).ToListAsync(TestContext.Current.CancellationToken));
+    }
 }

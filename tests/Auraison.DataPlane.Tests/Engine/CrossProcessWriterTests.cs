@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Auraison.DataPlane.Lake;
@@ -14,25 +13,10 @@ public class CrossProcessWriterTests
     [Fact]
     public async Task Writers_in_two_processes_lose_and_duplicate_nothing()
     {
-        await using var test = await TestLake.CreateAsync(LakeMode.Production);
-        using var service = StartService(test, out var address);
-        try
-        {
-            await WriteFromBothProcessesAsync(test, address);
-        }
-        finally
-        {
-            service.Kill(entireProcessTree: true);
-            await service.WaitForExitAsync(CancellationToken.None);
-        }
-    }
-
-    private static async Task WriteFromBothProcessesAsync(TestLake test, Uri address)
-    {
         const int commitsPerWriter = 100;
-        using var http = new HttpClient { BaseAddress = address };
-        http.DefaultRequestHeaders.Authorization = new("Bearer", TestLake.BootstrapKey);
-        await WaitReadyAsync(http);
+        await using var test = await TestLake.CreateAsync(LakeMode.Production);
+        await using var service = await ServiceProcess.StartAsync(test);
+        var http = service.Client;
         var first = await http.PostAsJsonAsync("/data/ingest", Body("remote", -1), Ct);
         Assert.True(first.IsSuccessStatusCode, await first.Content.ReadAsStringAsync(Ct));
         await using var lake = await Lakehouse.OpenAsync(test.Settings with { WorkDirectory = Path.Combine(test.WorkDirectory, "local") }, Ct);
@@ -70,43 +54,6 @@ public class CrossProcessWriterTests
 
     private static object Body(string tenant, int i) =>
         new { table = "job_outcomes", tenant_id = tenant, job_id = $"j{i}", schema_version = "1", records = new[] { new { job_id = $"{tenant}-{i}" } } };
-
-    private static Process StartService(TestLake test, out Uri address)
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        address = new Uri($"http://127.0.0.1:{port}");
-        var start = new ProcessStartInfo("dotnet", [typeof(Auraison.DataPlane.Configuration.DataPlaneOptions).Assembly.Location, "--urls", address.ToString()])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (var (key, value) in test.HostConfiguration) start.Environment[key.Replace(":", "__", StringComparison.Ordinal)] = value;
-        start.Environment["DataPlane__DataDir"] = Path.Combine(test.WorkDirectory, "service");
-        start.Environment["DataPlane__Retrieval__IndexerEnabled"] = "false";
-        var process = Process.Start(start)!;
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        return process;
-    }
-
-    private static async Task WaitReadyAsync(HttpClient http)
-    {
-        for (var attempt = 0; attempt < 150; attempt++)
-        {
-            try
-            {
-                if ((await http.GetAsync("/health/ready", Ct)).IsSuccessStatusCode) return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(200, Ct);
-        }
-        Assert.Fail("The service process did not become ready.");
-    }
 
     private static async Task<List<long>> QueryCatalogAsync(Lakehouse lake, string sql)
     {

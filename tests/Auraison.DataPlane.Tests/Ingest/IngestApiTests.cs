@@ -255,7 +255,7 @@ public class IngestApiTests
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task Each_request_leaves_a_queryable_lineage_record(LakeMode mode)
     {
-        await using var app = await DataPlaneApp.StartAsync(mode);
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
         var reply = await app.IngestOkAsync("acme", "experiments", new object[] { new { id = "e1" }, new { id = "e2" } });
 
         var lineage = await app.QueryAsync("acme", "SELECT partition_id, table_name, job_id, row_count, lake_snapshot_id, json_array_length(data_files) FROM lineage.ingests");

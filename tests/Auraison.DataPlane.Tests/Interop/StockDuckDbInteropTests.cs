@@ -53,6 +53,24 @@ public class StockDuckDbInteropTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Rows_the_service_keeps_in_the_catalog_and_then_flushes_read_the_same_at_every_snapshot(LakeMode mode)
+    {
+        ReferenceDuckDb.Require();
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync(Tenant, "event_log.object_detections", new object[]
+        {
+            new { frame = 1, label = "it's, {odd}", bbox = new { x = 0.1, y = 0.2, w = 0.3, h = 0.4 }, tags = new[] { "a", "b, c" }, seen_at = "2026-11-27T10:00:00Z" },
+        });
+        await app.IngestOkAsync(Tenant, "job_outcomes", new object[] { new { job_id = "j1", metrics = new { loss = 0.5 } }, new { job_id = "j2" } });
+        await AssertStockReadsWhatTheServiceShowsAsync(app);
+
+        await (await app.LakehouseAsync()).FlushInlinedDataAsync(dryRun: false, Ct);
+        await app.IngestOkAsync(Tenant, "job_outcomes", new object[] { new { job_id = "after the flush" } });
+
+        await AssertStockReadsWhatTheServiceShowsAsync(app);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_world_model_checkpoint_replays_the_same_in_the_stock_extension(LakeMode mode)
     {
         ReferenceDuckDb.Require();

@@ -32,7 +32,7 @@ public class PolicyTests
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_policy_is_replaced_whole_versioned_audited_and_shown_with_exact_usage(LakeMode mode)
     {
-        await using var app = await DataPlaneApp.StartAsync(mode);
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" }, new { job_id = "b" } });
         await PutPolicyAsync(app, new { tenant_id = "acme", retention_days = 30, max_storage_gb = 5.0 });
 
@@ -116,7 +116,7 @@ public class PolicyTests
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task An_ingest_past_the_storage_quota_is_507_and_leaves_nothing_behind(LakeMode mode)
     {
-        await using var app = await DataPlaneApp.StartAsync(mode);
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "first" } });
         var lake = await app.LakehouseAsync();
         var used = (await app.Client.GetFromJsonAsync<JsonElement>("/data/policy/acme", Ct)).GetProperty("usage").GetProperty("bytes").GetInt64();
@@ -140,7 +140,7 @@ public class PolicyTests
     public async Task Retention_removes_exactly_the_expired_rows_and_their_files(LakeMode mode)
     {
         var time = new MovableTime();
-        await using var app = await DataPlaneApp.StartAsync(mode, services: s => s.AddSingleton<TimeProvider>(time));
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly, services: s => s.AddSingleton<TimeProvider>(time));
         await app.IngestOkAsync("acme", "event_log.agent_traces", new object[] { new { text = "old 1" }, new { text = "old 2" } });
         await app.IngestOkAsync("globex", "event_log.agent_traces", new object[] { new { text = "other tenant, same age" } });
         var boundary = DateTimeOffset.UtcNow;
@@ -167,7 +167,7 @@ public class PolicyTests
     public async Task Retention_keeps_snapshots_pinned_by_live_checkpoints_until_those_expire_too(LakeMode mode)
     {
         var time = new MovableTime();
-        await using var app = await DataPlaneApp.StartAsync(mode, services: s => s.AddSingleton<TimeProvider>(time));
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly, services: s => s.AddSingleton<TimeProvider>(time));
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "old" } });
         var boundary = DateTimeOffset.UtcNow;
         await Task.Delay(20, Ct);

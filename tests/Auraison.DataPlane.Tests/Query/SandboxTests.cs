@@ -57,7 +57,7 @@ public class SandboxTests
     [Theory, MemberData(nameof(Attacks))]
     public async Task Attack_sql_is_refused_and_leaks_nothing(string attack)
     {
-        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "acme-secret" } });
         await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "globex-secret" } });
         var sql = attack.Replace("{other}", await FileOfAsync(app, "globex"), StringComparison.Ordinal)
@@ -85,7 +85,7 @@ public class SandboxTests
     [InlineData("EXPLAIN SELECT * FROM job_outcomes")]
     public async Task Allowed_reads_still_return_only_the_tenants_rows(string sql)
     {
-        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "acme-secret" } });
         await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "globex-secret" } });
 
@@ -98,7 +98,7 @@ public class SandboxTests
     [Fact]
     public async Task The_tenants_session_holds_only_its_own_files()
     {
-        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production);
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "acme-1" } });
         await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "globex-1" } });
 

@@ -176,7 +176,7 @@ public class SnapshotsApiTests
 
         var last = snapshots.EnumerateArray().Last();
         Assert.Equal(reply.GetProperty("lake_snapshot_id").GetInt64(), last.GetProperty("lake_snapshot_id").GetInt64());
-        Assert.Equal("inserted_into_table", last.GetProperty("changes")[0].GetProperty("kind").GetString());
+        Assert.Equal("inlined_insert", last.GetProperty("changes")[0].GetProperty("kind").GetString());
         Assert.Equal("created_schema", snapshots[0].GetProperty("changes")[0].GetProperty("kind").GetString());
     }
 }

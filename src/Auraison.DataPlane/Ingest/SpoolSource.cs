@@ -1,0 +1,61 @@
+using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tables;
+using static Auraison.DataPlane.Lake.Catalog.SqlText;
+
+namespace Auraison.DataPlane.Ingest;
+
+/// <summary>
+/// The DuckDB SELECT that reads spooled requests as rows of a table: DuckDB's JSON reader parses each record straight
+/// into the columns' types, and each row gets its request's lineage and its position in the request.
+/// </summary>
+public static class SpoolSource
+{
+    public static string For(LakeTable table, IReadOnlyList<(RequestSpool Rows, IngestCommand Command)> requests)
+    {
+        var columns = TableRegistry.UserColumns(table);
+        var types = string.Join(", ", columns.Select(c => $"{Literal(c.Name)}: {Literal(c.Type.ToDuckDb())}").Prepend($"{Literal(RequestSpool.IndexField)}: 'BIGINT'"));
+        var files = string.Join(", ", requests.Select(r => Literal(r.Rows.Path)));
+        // JSON values keep the caller's formatting in the reader; json() stores them minified, as one value has one text.
+        var values = columns.Select(c => c.Type.Name == "json" ? $"json(r.{Identifier(c.Name)}) AS {Identifier(c.Name)}" : $"r.{Identifier(c.Name)}")
+            .Append($"r.{Identifier(RequestSpool.IndexField)} AS {Identifier(Lineage.RecordIndex)}");
+        var read = $"read_json([{files}], format = 'newline_delimited', columns = {{{types}}}, maximum_object_size = 268435456" +
+                   (requests.Count > 1 ? ", filename = true) AS r" : ") AS r");
+        if (requests.Count == 1)
+            return $"SELECT {string.Join(", ", values.Concat(LineageValues(requests[0].Command).Zip(LineageColumns, (v, c) => $"{v} AS {Identifier(c)}")))} FROM {read}";
+        var lineage = string.Join(", ", requests.Select(r => "(" + string.Join(", ", LineageValues(r.Command).Prepend(Literal(r.Rows.Path))) + ")"));
+        var names = string.Join(", ", LineageColumns.Prepend("filename").Select(Identifier));
+        return $"SELECT {string.Join(", ", values.Concat(LineageColumns.Select(c => $"l.{Identifier(c)}")))} FROM {read} " +
+               $"JOIN (VALUES {lineage}) AS l({names}) ON l.filename = r.filename";
+    }
+
+    /// <summary>A columnar body's rows: its columns by name (DuckDB casts them to the table's types), with the request's lineage.</summary>
+    public static string For(LakeTable table, ParquetSpool body, IngestCommand command)
+    {
+        var known = TableRegistry.UserColumns(table).Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        var values = body.Columns.Where(c => known.Contains(c.Name)).Select(c => $"src.{Identifier(c.Name)}")
+            .Append($"src.file_row_number AS {Identifier(Lineage.RecordIndex)}")
+            .Concat(LineageValues(command).Zip(LineageColumns, (v, c) => $"{v} AS {Identifier(c)}"));
+        return $"SELECT {string.Join(", ", values)} FROM ({body.Source}) AS src";
+    }
+
+    /// <summary>Columns whose value every row of one request shares: they decide its partition without reading the rows.</summary>
+    public static IReadOnlyDictionary<string, object> Constants(IngestCommand command) => new Dictionary<string, object>
+    {
+        [Lineage.TenantId] = command.TenantId,
+        [Lineage.IngestedAt] = command.ReceivedAt,
+    };
+
+    private static readonly string[] LineageColumns = [Lineage.TenantId, Lineage.JobId, Lineage.SchemaVersion, Lineage.PartitionId, Lineage.IngestedAt];
+
+    /// <summary>The request's lineage values, in the order of <see cref="LineageColumns"/>.</summary>
+    private static IEnumerable<string> LineageValues(IngestCommand command) =>
+    [
+        Literal(command.TenantId),
+        Literal(command.JobId),
+        Literal(command.SchemaVersion),
+        $"CAST({Literal(command.PartitionId.ToString())} AS UUID)",
+        $"CAST({Literal(CatalogReader.Timestamp(command.ReceivedAt))} AS TIMESTAMPTZ)",
+    ];
+}
