@@ -52,7 +52,7 @@ internal static class CatalogScale
     private static async Task AddFilesAsync(BenchEnvironment bench, int count)
     {
         await bench.IngestAsync(BenchEnvironment.IngestBody("bench.scale_files", BenchEnvironment.Tenant, "scale", """[{"id": 0, "value": 0.5}]"""));
-        var table = (await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, t => t.QualifiedName == "bench.scale_files")).Tables.Single();
+        var table = (await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, new(t => t.QualifiedName == "bench.scale_files"))).Tables.Single();
         await using var work = bench.Lake.OpenWorkConnection();
         var source = $"SELECT i AS id, i * 0.5 AS value, '{BenchEnvironment.Tenant}' AS {Lineage.TenantId} FROM range(10) AS t(i)";
         var one = (await ParquetStager.WriteAsync(work, table, source, bench.Lake.StagingDirectory, CancellationToken.None)).Single();

@@ -73,12 +73,12 @@ internal static class QueryWorkload
     }
 
     private static async Task<LakeTable> TableAsync(BenchEnvironment bench) =>
-        (await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, t => t.QualifiedName == "bench.detections")).Tables.Single();
+        (await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, new(t => t.QualifiedName == "bench.detections"))).Tables.Single();
 
     /// <summary>A plain DuckDB with a view over exactly the files the service reads, downloaded to this process's cache.</summary>
     private static async Task<DuckDBConnection> DirectAsync(BenchEnvironment bench)
     {
-        var content = await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, t => t.QualifiedName == "bench.detections");
+        var content = await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, new(t => t.QualifiedName == "bench.detections"));
         var files = (await bench.Lake.Reader.LocalizeAsync(content, CancellationToken.None)).Values;
         var direct = new DuckDBConnection("Data Source=:memory:");
         direct.Open();
