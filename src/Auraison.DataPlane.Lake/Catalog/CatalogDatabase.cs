@@ -38,6 +38,14 @@ public abstract class CatalogDatabase : IAsyncDisposable
     /// </summary>
     public abstract string InlinedColumnType(Model.LakeType type);
 
+    /// <summary>
+    /// Inserts rows whose values are numbers or text in the catalog's own text forms of the column types
+    /// (<paramref name="types"/>, null for values bound as they are), in the commit's transaction.
+    /// </summary>
+    public virtual Task InsertTextRowsAsync(Writing.CatalogCommit commit, string table, IReadOnlyList<object?[]> rows, IReadOnlyList<string?> types,
+        CancellationToken cancellationToken) =>
+        commit.InsertRowsAsync(SqlText.Identifier(table), rows, cancellationToken, types);
+
     public abstract ValueTask DisposeAsync();
 
     public static CatalogDatabase Create(LakeSettings settings) => settings.IsEmbeddedCatalog

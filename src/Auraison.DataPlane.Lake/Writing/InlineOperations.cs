@@ -16,15 +16,26 @@ public sealed record InlinedRows(IReadOnlyList<string?[]> Values, IReadOnlyList<
     public static async Task<InlinedRows> ReadAsync(DuckDBConnection work, LakeTable table, string source, string stagingDirectory,
         CancellationToken cancellationToken)
     {
-        var stats = await ParquetStager.StatsAsync(work, table, source, stagingDirectory, cancellationToken);
-        var columns = await ParquetStager.ColumnNamesAsync(work, source, cancellationToken);
-        var select = string.Join(", ", table.Columns.Select(c =>
-            columns.FirstOrDefault(s => string.Equals(s, c.Name, StringComparison.OrdinalIgnoreCase)) is { } name
-                ? $"CAST(CAST(src.{Identifier(name)} AS {c.Type.ToDuckDb()}) AS VARCHAR)"
-                : "CAST(NULL AS VARCHAR)"));
-        var values = await ParquetStager.QueryAsync(work, $"SELECT {select} FROM ({source}) AS src",
-            r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? null : r.GetString(i)).ToArray(), cancellationToken);
-        return new InlinedRows(values, stats);
+        // The source is read once; statistics and values both come from that copy.
+        var stage = Identifier("inline_" + Guid.NewGuid().ToString("N"));
+        await ParquetStager.ExecuteAsync(work, $"CREATE TEMP TABLE {stage} AS {source}", cancellationToken);
+        try
+        {
+            var typed = $"SELECT * FROM {stage}";
+            var stats = await ParquetStager.StatsAsync(work, table, typed, stagingDirectory, cancellationToken);
+            var columns = await ParquetStager.ColumnNamesAsync(work, typed, cancellationToken);
+            var select = string.Join(", ", table.Columns.Select(c =>
+                columns.FirstOrDefault(s => string.Equals(s, c.Name, StringComparison.OrdinalIgnoreCase)) is { } name
+                    ? $"CAST(CAST({Identifier(name)} AS {c.Type.ToDuckDb()}) AS VARCHAR)"
+                    : "CAST(NULL AS VARCHAR)"));
+            var values = await ParquetStager.QueryAsync(work, $"SELECT {select} FROM {stage}",
+                r => Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? null : r.GetString(i)).ToArray(), cancellationToken);
+            return new InlinedRows(values, stats);
+        }
+        finally
+        {
+            await ParquetStager.ExecuteAsync(work, $"DROP TABLE IF EXISTS {stage}", CancellationToken.None);
+        }
     }
 }
 
@@ -47,8 +58,8 @@ public static class InlineOperations
         var name = await EnsureInlinedTableAsync(commit, current, cancellationToken);
         var rowId = await AppendOperations.AdvanceTableStatsAsync(commit, planned.Id, rows.Values.Count, addedBytes: 0, cancellationToken);
         var catalogRows = rows.Values.Select(values => (object?[])[rowId++, commit.SnapshotId, null, .. values]).ToList();
-        await commit.InsertRowsAsync(Identifier(name), catalogRows, cancellationToken,
-            [null, null, null, .. current.Columns.Select(c => commit.Database.InlinedColumnType(c.Type))]);
+        await commit.Database.InsertTextRowsAsync(commit, name, catalogRows, [null, null, null, .. current.Columns.Select(c => commit.Database.InlinedColumnType(c.Type))],
+            cancellationToken);
         await AppendOperations.MergeColumnStatsAsync(commit, current, rows.Stats, cancellationToken);
         commit.Record(SnapshotChange.InlinedInsert(planned.Id));
         return rows.Values.Count;

@@ -57,21 +57,23 @@ public sealed class IngestCommitter(IngestPreparer preparer, TableSchemas schema
         var requests = batch.Select(p => p.Request).ToList();
         var current = (await schemas.FindAsync(lake, name, cancellationToken)).Table ?? requests[0].Table;
         var small = requests.Where(r => r.Rows is not null).ToList();
-        var spooled = small.Select(r => (r.Rows!, r.Command)).ToList();
+        // The small requests' rows are read from one file: the request's own, or one combining them all.
+        using var combined = small.Count > 1 ? RequestSpool.Combine([.. small.Select(r => r.Rows!)], lake.StagingDirectory) : null;
+        var source = small.Count == 0 ? null : SpoolSource.For(current, combined ?? small[0].Rows!, [.. small.Select(r => r.Command)]);
         InlinedRows? inlined = null;
         IReadOnlyList<StagedFile> staged = [];
         try
         {
             var limits = options.Value.Ingest;
-            if (small.Count > 0 && small.Sum(r => r.RowCount) <= limits.InlineRows && InlineOperations.CanInline(current))
+            if (source is not null && small.Sum(r => r.RowCount) <= limits.InlineRows && InlineOperations.CanInline(current))
             {
                 await quota.RequireAsync(lake, small.Select(r => (r.Command.TenantId, r.Rows!.Bytes)), cancellationToken);
                 await using var work = lake.OpenWorkConnection();
-                inlined = await InlinedRows.ReadAsync(work, current, SpoolSource.For(current, spooled), lake.StagingDirectory, cancellationToken);
+                inlined = await InlinedRows.ReadAsync(work, current, source, lake.StagingDirectory, cancellationToken);
             }
-            else if (small.Count > 0)
+            else if (source is not null)
             {
-                staged = await preparer.StageAsync(lake, current, spooled, small.Count == 1 ? SpoolSource.Constants(small[0].Command) : null, cancellationToken);
+                staged = await preparer.StageAsync(lake, current, source, small.Count == 1 ? SpoolSource.Constants(small[0].Command) : null, cancellationToken);
             }
 
             var committed = await lake.CommitAsync(async (commit, token) =>

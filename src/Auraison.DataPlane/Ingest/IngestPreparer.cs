@@ -47,7 +47,7 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
                 spoolDirectory), owned: true);
             if (quarantine is not null) prepared.UseQuarantine(quarantine, await StageQuarantineAsync(lake, prepared, quarantine, spoolDirectory, cancellationToken));
             if (plan.ValidRecords.Count >= options.Value.Ingest.StageRows)
-                prepared.UseFiles(await StageAsync(lake, table, [(prepared.Rows!, command)], SpoolSource.Constants(command), cancellationToken));
+                prepared.UseFiles(await StageAsync(lake, table, SpoolSource.For(table, prepared.Rows!, [command]), SpoolSource.Constants(command), cancellationToken));
             return prepared;
         }
         catch
@@ -86,12 +86,8 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
         }
     }
 
-    /// <summary>Stages spooled requests to Parquet, checks the tenants' quotas and uploads; the caller registers the files.</summary>
-    public Task<IReadOnlyList<StagedFile>> StageAsync(Lakehouse lake, LakeTable table, IReadOnlyList<(RequestSpool Rows, IngestCommand Command)> requests,
-        IReadOnlyDictionary<string, object>? constants, CancellationToken cancellationToken) =>
-        StageAsync(lake, table, SpoolSource.For(table, requests), constants, cancellationToken);
-
-    private async Task<IReadOnlyList<StagedFile>> StageAsync(Lakehouse lake, LakeTable table, string source, IReadOnlyDictionary<string, object>? constants,
+    /// <summary>Stages rows (a DuckDB SELECT) to Parquet, checks the tenants' quotas and uploads; the caller registers the files.</summary>
+    public async Task<IReadOnlyList<StagedFile>> StageAsync(Lakehouse lake, LakeTable table, string source, IReadOnlyDictionary<string, object>? constants,
         CancellationToken cancellationToken)
     {
         IReadOnlyList<StagedFile> files;
@@ -142,7 +138,7 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
             }
         });
         using var spool = RequestSpool.Of(rows, spoolDirectory);
-        return await StageAsync(lake, quarantine, [(spool, prepared.Command)], SpoolSource.Constants(prepared.Command), cancellationToken);
+        return await StageAsync(lake, quarantine, SpoolSource.For(quarantine, spool, [prepared.Command]), SpoolSource.Constants(prepared.Command), cancellationToken);
     }
 
     /// <summary>A record as DuckDB's reader reads it right: each field under its column's name, values in the forms it parses.</summary>
@@ -160,10 +156,11 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
     }
 
     // Schema changes commit on their own, before the data: Parquet needs the new columns' ids.
-    private static async Task<(LakeTable Table, LakeTable? Quarantine)> EnsureSchemaAsync(Lakehouse lake, TableName name, LakeTable? table,
+    private async Task<(LakeTable Table, LakeTable? Quarantine)> EnsureSchemaAsync(Lakehouse lake, TableName name, LakeTable? table,
         IReadOnlyList<ColumnDefinition> added, TableName? quarantineName, CancellationToken cancellationToken)
     {
         if (table is not null && added.Count == 0 && quarantineName is null) return (table, null);
+        schemas.Forget(name);
         var result = await lake.CommitAsync(async (commit, token) =>
         {
             var current = table is null

@@ -5,32 +5,45 @@ using System.Text.Json;
 namespace Auraison.DataPlane.Ingest;
 
 /// <summary>
-/// A request's records exactly as they arrived, one per line in a local NDJSON file, each object led by its position
-/// in the request (<c>"#": n</c>). The body is read once, as a stream, with bounded memory; DuckDB then reads the file
-/// straight into the table's column types, so records are never re-serialised on their way to Parquet.
+/// A request's records exactly as they arrived, one per line (NDJSON), each object led by its position in the
+/// request (<c>"#": n</c>). The body is read once, as a stream, with bounded memory: small spools stay in memory,
+/// larger ones go to a local file (creating a file per small request costs more than the request). DuckDB then
+/// reads the file straight into the table's column types, so records are never re-serialised on their way to Parquet.
 /// </summary>
 public sealed class RequestSpool : ISpooledRows
 {
     /// <summary>The field that carries a record's position; never a valid field name of a record.</summary>
     public const string IndexField = "#";
 
+    /// <summary>The field that, in a spool of several requests' records, carries the request's place among them.</summary>
+    public const string RequestField = "@";
+
+    /// <summary>Spools larger than this go to disk as they are written.</summary>
+    private const int InMemoryBytes = 1 << 20;
+
     private static readonly byte[] IndexPrefix = Encoding.UTF8.GetBytes("{\"" + IndexField + "\":");
 
-    private readonly FileStream _file;
+    private readonly string _directory;
+    private Stream _data = new MemoryStream();
+    private string? _path;
 
-    private RequestSpool(string directory)
+    private RequestSpool(string directory) => _directory = directory;
+
+    /// <summary>The spool as a file DuckDB can read (written out now if it was kept in memory).</summary>
+    public string Path
     {
-        Path = System.IO.Path.Combine(directory, $"spool-{Guid.NewGuid():N}.ndjson");
-        _file = new FileStream(Path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16, FileOptions.DeleteOnClose);
+        get
+        {
+            if (_path is null) Spill();
+            return _path!;
+        }
     }
-
-    public string Path { get; }
 
     /// <summary>Records in the spool (objects or not: what is not an object is refused by the planner, not here).</summary>
     public int Count { get; private set; }
 
-    /// <summary>Bytes of the spool file.</summary>
-    public long Bytes => _file.Length;
+    /// <summary>Bytes of the spooled records.</summary>
+    public long Bytes => _data.Length;
 
     /// <summary>The envelope fields a JSON body carried (NDJSON bodies take them from the query string).</summary>
     public IngestEnvelope Envelope { get; private set; } = new();
@@ -61,9 +74,9 @@ public sealed class RequestSpool : ISpooledRows
     /// <summary>Each record with its index, parsed from the spool; the element lives until the callback returns.</summary>
     public void ForEach(Action<int, JsonElement> visit)
     {
-        _file.Position = 0;
+        _data.Position = 0;
         var index = 0;
-        foreach (var line in Lines(_file))
+        foreach (var line in Lines(_data))
         {
             using var document = JsonDocument.Parse(line);
             visit(index++, document.RootElement);
@@ -77,17 +90,17 @@ public sealed class RequestSpool : ISpooledRows
     public RequestSpool Select(IReadOnlySet<int> keep, IReadOnlySet<int> rewrite, Action<Utf8JsonWriter, JsonElement> write, string directory)
     {
         var selected = new RequestSpool(directory);
-        _file.Position = 0;
+        _data.Position = 0;
         var index = 0;
         var buffer = new ArrayBufferWriter<byte>();
-        foreach (var line in Lines(_file))
+        foreach (var line in Lines(_data))
         {
             var current = index++;
             if (!keep.Contains(current)) continue;
             if (!rewrite.Contains(current))
             {
-                selected._file.Write(line.Span);
-                selected._file.WriteByte((byte)'\n');
+                selected.Write(line.Span);
+                selected.Write("\n"u8);
                 selected.Count++;
                 continue;
             }
@@ -130,7 +143,41 @@ public sealed class RequestSpool : ISpooledRows
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    public void Dispose() => _file.Dispose();
+    /// <summary>
+    /// One spool of several requests' records, each line also carrying its request's place (<see cref="RequestField"/>),
+    /// so DuckDB reads a commit's small requests from one file instead of one file each.
+    /// </summary>
+    public static RequestSpool Combine(IReadOnlyList<RequestSpool> spools, string directory)
+    {
+        var combined = new RequestSpool(directory);
+        combined.Spill();
+        Span<byte> digits = stackalloc byte[11];
+        for (var request = 0; request < spools.Count; request++)
+        {
+            System.Buffers.Text.Utf8Formatter.TryFormat(request, digits, out var written);
+            spools[request]._data.Position = 0;
+            foreach (var line in Lines(spools[request]._data))
+            {
+                // Every line of a checked spool is an object led by its position.
+                combined.Write("{\""u8);
+                combined.Write(Encoding.UTF8.GetBytes(RequestField));
+                combined.Write("\":"u8);
+                combined.Write(digits[..written]);
+                combined.Write(","u8);
+                combined.Write(line.Span[1..]);
+                combined.Write("\n"u8);
+                combined.Count++;
+            }
+        }
+        combined.Seal();
+        return combined;
+    }
+
+    public void Dispose()
+    {
+        _data.Dispose();
+        if (_path is not null) File.Delete(_path);
+    }
 
     private static async Task<RequestSpool> ReadAsync(Stream body, string directory, BodyParser parser, CancellationToken cancellationToken)
     {
@@ -181,7 +228,25 @@ public sealed class RequestSpool : ISpooledRows
         }
     }
 
-    private void Seal() => _file.Flush();
+    private void Seal() => _data.Flush();
+
+    private void Write(ReadOnlySpan<byte> bytes)
+    {
+        _data.Write(bytes);
+        if (_path is null && _data.Length > InMemoryBytes) Spill();
+    }
+
+    /// <summary>Moves the spool to a file (from then on it is written there).</summary>
+    private void Spill()
+    {
+        _path = System.IO.Path.Combine(_directory, $"spool-{Guid.NewGuid():N}.ndjson");
+        var file = new FileStream(_path, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read, 1 << 16);
+        _data.Position = 0;
+        _data.CopyTo(file);
+        file.Flush();
+        _data.Dispose();
+        _data = file;
+    }
 
     /// <summary>
     /// Appends one record; an object gets its position (by default its place in this spool) as the first field, and
@@ -191,19 +256,19 @@ public sealed class RequestSpool : ISpooledRows
     {
         if (isObject)
         {
-            _file.Write(IndexPrefix);
+            Write(IndexPrefix);
             Span<byte> digits = stackalloc byte[11];
             System.Buffers.Text.Utf8Formatter.TryFormat(index ?? Count, digits, out var written);
-            _file.Write(digits[..written]);
+            Write(digits[..written]);
             var rest = raw[1..];
-            _file.WriteByte(rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8) ? (byte)' ' : (byte)',');
+            Write(rest.TrimStart(" \t\r\n"u8).StartsWith("}"u8) ? " "u8 : ","u8);
             WriteOneLine(rest);
         }
         else
         {
             WriteOneLine(raw);
         }
-        _file.WriteByte((byte)'\n');
+        Write("\n"u8);
         Count++;
     }
 
@@ -212,11 +277,11 @@ public sealed class RequestSpool : ISpooledRows
         // Outside strings a line break is whitespace, and inside them JSON allows only escaped ones.
         while (json.IndexOfAny((byte)'\n', (byte)'\r') is var at and >= 0)
         {
-            _file.Write(json[..at]);
-            _file.WriteByte((byte)' ');
+            Write(json[..at]);
+            Write(" "u8);
             json = json[(at + 1)..];
         }
-        _file.Write(json);
+        Write(json);
     }
 
     private static IEnumerable<ReadOnlyMemory<byte>> Lines(Stream file)

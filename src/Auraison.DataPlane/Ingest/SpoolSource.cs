@@ -12,22 +12,28 @@ namespace Auraison.DataPlane.Ingest;
 /// </summary>
 public static class SpoolSource
 {
-    public static string For(LakeTable table, IReadOnlyList<(RequestSpool Rows, IngestCommand Command)> requests)
+    /// <summary>
+    /// The rows of one request's spool, or of a spool that combines several (<see cref="RequestSpool.Combine"/>, each
+    /// line carrying its request's place in <paramref name="requests"/>).
+    /// </summary>
+    public static string For(LakeTable table, RequestSpool rows, IReadOnlyList<IngestCommand> requests)
     {
         var columns = TableRegistry.UserColumns(table);
-        var types = string.Join(", ", columns.Select(c => $"{Literal(c.Name)}: {Literal(c.Type.ToDuckDb())}").Prepend($"{Literal(RequestSpool.IndexField)}: 'BIGINT'"));
-        var files = string.Join(", ", requests.Select(r => Literal(r.Rows.Path)));
+        var combined = requests.Count > 1;
+        var types = string.Join(", ", columns.Select(c => $"{Literal(c.Name)}: {Literal(c.Type.ToDuckDb())}")
+            .Prepend($"{Literal(RequestSpool.IndexField)}: 'BIGINT'")
+            .Concat(combined ? [$"{Literal(RequestSpool.RequestField)}: 'BIGINT'"] : []));
         // JSON values keep the caller's formatting in the reader; json() stores them minified, as one value has one text.
         var values = columns.Select(c => c.Type.Name == "json" ? $"json(r.{Identifier(c.Name)}) AS {Identifier(c.Name)}" : $"r.{Identifier(c.Name)}")
             .Append($"r.{Identifier(RequestSpool.IndexField)} AS {Identifier(Lineage.RecordIndex)}");
-        var read = $"read_json([{files}], format = 'newline_delimited', columns = {{{types}}}, maximum_object_size = 268435456" +
-                   (requests.Count > 1 ? ", filename = true) AS r" : ") AS r");
-        if (requests.Count == 1)
-            return $"SELECT {string.Join(", ", values.Concat(LineageValues(requests[0].Command).Zip(LineageColumns, (v, c) => $"{v} AS {Identifier(c)}")))} FROM {read}";
-        var lineage = string.Join(", ", requests.Select(r => "(" + string.Join(", ", LineageValues(r.Command).Prepend(Literal(r.Rows.Path))) + ")"));
-        var names = string.Join(", ", LineageColumns.Prepend("filename").Select(Identifier));
+        var read = $"read_json({Literal(rows.Path)}, format = 'newline_delimited', columns = {{{types}}}, maximum_object_size = 268435456) AS r";
+        if (!combined)
+            return $"SELECT {string.Join(", ", values.Concat(LineageValues(requests[0]).Zip(LineageColumns, (v, c) => $"{v} AS {Identifier(c)}")))} FROM {read}";
+        var lineage = string.Join(", ", requests.Select((command, i) =>
+            "(" + string.Join(", ", LineageValues(command).Prepend(i.ToString(System.Globalization.CultureInfo.InvariantCulture))) + ")"));
+        var names = string.Join(", ", LineageColumns.Prepend("request").Select(Identifier));
         return $"SELECT {string.Join(", ", values.Concat(LineageColumns.Select(c => $"l.{Identifier(c)}")))} FROM {read} " +
-               $"JOIN (VALUES {lineage}) AS l({names}) ON l.filename = r.filename";
+               $"JOIN (VALUES {lineage}) AS l({names}) ON l.request = r.{Identifier(RequestSpool.RequestField)}";
     }
 
     /// <summary>A columnar body's rows: its columns by name (DuckDB casts them to the table's types), with the request's lineage.</summary>

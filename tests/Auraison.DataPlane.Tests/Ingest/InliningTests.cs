@@ -21,10 +21,10 @@ public class InliningTests
         await app.IngestOkAsync("acme", "job_outcomes", new object[]
         {
             new { job_id = "j1", status = "ok", started_at = "2026-11-27T10:00:00+02:00", metrics = new { loss = 0.25, tags = new[] { "a", "b" } } },
-            new { job_id = "j2", status = "it's \"quoted\", {braced}" },
+            new { job_id = "j2", status = "it's \"quoted\", {braced}\ttab\\n\nline" },
         });
 
-        Assert.Equal("""[["j1","ok","2026-11-27T08:00:00Z",0.25,["a","b"]],["j2","it's \"quoted\", {braced}",null,null,null]]""",
+        Assert.Equal("""[["j1","ok","2026-11-27T08:00:00Z",0.25,["a","b"]],["j2","it's \"quoted\", {braced}\ttab\\n\nline",null,null,null]]""",
             (await app.QueryAsync("acme", "SELECT job_id, status, started_at, metrics.loss, metrics.tags FROM job_outcomes ORDER BY job_id"))
             .GetProperty("rows").GetRawText());
         var after = await app.FootprintAsync();
