@@ -28,6 +28,7 @@ internal static class IngestWorkloads
 
         var ndjson = Path.Combine(bench.Work, "detections.ndjson");
         await File.WriteAllTextAsync(ndjson, Detections.Ndjson(0, rows));
+        var columnar = await ColumnarRateAsync(bench, ndjson);
         var duck = await DuckDbConversionRatesAsync(bench, ndjson);
         var copy = await PostgresCopyRatesAsync(bench, ndjson);
         return
@@ -36,7 +37,65 @@ internal static class IngestWorkloads
                 rate >= 0.5 * Report.Median(duck), $"{rows} rows, 4 clients; DuckDB {Report.Spread(duck)}"),
             new Result("bulk ingest", "rows/s", rate, "PostgreSQL COPY (text) into a typed table", Report.Median(copy), "≥ 1.5× COPY",
                 rate >= 1.5 * Report.Median(copy), $"COPY {Report.Spread(copy)}"),
+            new Result("columnar ingest", "rows/s (Parquet bodies)", columnar, "the same rows as JSON bodies (bulk ingest above)", rate, "≥ 2× JSON",
+                columnar >= 2 * rate, $"{rows} rows, {RequestRows}-row Parquet bodies, 4 clients"),
             new Result("memory", "peak RSS during bulk ingest (MiB)", peak / 1048576.0, "—", null, "≤ 1024 MiB", peak <= 1L << 30),
+        ];
+    }
+
+    /// <summary>The same rows as Parquet bodies (what a worker with a pyarrow table sends), 4 clients.</summary>
+    private static async Task<double> ColumnarRateAsync(BenchEnvironment bench, string ndjson)
+    {
+        var bodies = new List<byte[]>();
+        await using (var duck = new DuckDBConnection("Data Source=:memory:"))
+        {
+            duck.Open();
+            await ExecuteAsync(duck, $"SET TimeZone = 'UTC'; CREATE TABLE d AS SELECT * FROM read_json('{ndjson}', format = 'newline_delimited', columns = {Detections.DuckDbColumns})");
+            for (var start = 0; start < bench.Sizes.BulkRows; start += RequestRows)
+            {
+                var file = Path.Combine(bench.Work, $"columnar-{start}.parquet");
+                await ExecuteAsync(duck, $"COPY (SELECT * FROM d LIMIT {RequestRows} OFFSET {start}) TO '{file}' (FORMAT parquet)");
+                bodies.Add(await File.ReadAllBytesAsync(file));
+            }
+        }
+        var clock = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 4).Select(client => Task.Run(async () =>
+        {
+            for (var i = client; i < bodies.Count; i += 4)
+            {
+                var content = new ByteArrayContent(bodies[i]);
+                content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/vnd.apache.parquet");
+                using var response = await bench.Http.PostAsync($"/data/ingest?table=bench.columnar&tenant_id={BenchEnvironment.Tenant}&job_id=columnar-{i}&schema_version=1", content);
+                if (!response.IsSuccessStatusCode) throw new InvalidOperationException(await response.Content.ReadAsStringAsync());
+            }
+        })));
+        return bench.Sizes.BulkRows / clock.Elapsed.TotalSeconds;
+    }
+
+    /// <summary>64 clients each sending a 10 MB NDJSON body at once: peak memory of the service, and what it stored.</summary>
+    public static async Task<IReadOnlyList<Result>> LargeBodiesAsync(BenchEnvironment bench)
+    {
+        const int clients = 64;
+        var lines = new StringBuilder();
+        var count = 0;
+        while (lines.Length < 10 * 1024 * 1024) lines.Append(Detections.Line(count++)).Append('\n');
+        var body = Encoding.UTF8.GetBytes(lines.ToString());
+        bench.Service.ResetPeakMemory();
+        var clock = Stopwatch.StartNew();
+        var statuses = await Task.WhenAll(Enumerable.Range(0, clients).Select(client => Task.Run(async () =>
+        {
+            var content = new ByteArrayContent(body);
+            content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/x-ndjson");
+            using var response = await bench.Http.PostAsync($"/data/ingest?table=bench.large&tenant_id={BenchEnvironment.Tenant}&job_id=large-{client}&schema_version=1", content);
+            return (int)response.StatusCode;
+        })));
+        var seconds = clock.Elapsed.TotalSeconds;
+        var peak = bench.Service.PeakMemoryBytes();
+        var stored = statuses.Count(s => s == 201);
+        return
+        [
+            new Result("memory", "peak RSS, 64 clients × 10 MB bodies (MiB)", peak / 1048576.0, "—", null, "≤ 1024 MiB", peak <= 1L << 30,
+                $"{stored} of {clients} stored ({count} rows each) in {seconds:F1} s; other answers: {string.Join(", ", statuses.Where(s => s != 201).Distinct())}"),
         ];
     }
 

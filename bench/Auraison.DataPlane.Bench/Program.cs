@@ -11,7 +11,8 @@ await using (var bench = await BenchEnvironment.StartAsync(sizes, args[1]))
 {
     foreach (var (name, workload) in new (string, Func<BenchEnvironment, Task<IReadOnlyList<Result>>>)[]
     {
-        ("bulk ingest", IngestWorkloads.BulkAsync), ("small ingest", IngestWorkloads.SmallAsync), ("query", QueryWorkload.RunAsync),
+        ("bulk ingest", IngestWorkloads.BulkAsync), ("small ingest", IngestWorkloads.SmallAsync), ("large bodies", IngestWorkloads.LargeBodiesAsync),
+        ("query", QueryWorkload.RunAsync),
         ("catalog scale", CatalogScale.RunAsync), ("retrieval", RetrievalWorkload.RunAsync),
     })
     {

@@ -12,15 +12,9 @@ namespace Auraison.DataPlane.Ingest;
 /// </summary>
 public static partial class JsonTyping
 {
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|z|[+-]\d{2}(:?\d{2})?)?$")]
-    private static partial Regex IsoDateTime();
-
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex IsoDate();
 
-    // The date-time forms DuckDB's JSON reader parses into TIMESTAMPTZ exactly as the rules read them.
-    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}(:?\d{2})?)?$")]
-    private static partial Regex DuckDbDateTime();
 
     private static readonly LakeType Json = LakeType.Primitive("json");
 
@@ -30,7 +24,7 @@ public static partial class JsonTyping
         JsonValueKind.Null or JsonValueKind.Undefined => null,
         JsonValueKind.True or JsonValueKind.False => LakeType.Primitive("boolean"),
         JsonValueKind.Number => value.TryGetInt64(out _) ? LakeType.Primitive("int64") : LakeType.Primitive("float64"),
-        JsonValueKind.String => TryTimestamp(value.GetString()!, out _) ? LakeType.Primitive("timestamptz") : LakeType.Primitive("varchar"),
+        JsonValueKind.String => IsoDateTimes.Of(value) != IsoDateTimes.Form.None ? LakeType.Primitive("timestamptz") : LakeType.Primitive("varchar"),
         JsonValueKind.Object => InferStruct(value),
         JsonValueKind.Array => InferList(value),
         _ => Json,
@@ -61,7 +55,7 @@ public static partial class JsonTyping
             case "uuid":
                 return value.ValueKind == JsonValueKind.String && Guid.TryParse(value.GetString(), out _) ? null : Describe(value, path, "not a UUID");
             case "timestamptz" or "timestamp" or "timestamp_s" or "timestamp_ms" or "timestamp_ns":
-                return value.ValueKind == JsonValueKind.String && TryTimestamp(value.GetString()!, out _) ? null : Describe(value, path, "not an ISO-8601 date-time");
+                return IsoDateTimes.Of(value) != IsoDateTimes.Form.None ? null : Describe(value, path, "not an ISO-8601 date-time");
             case "date":
                 return value.ValueKind == JsonValueKind.String && IsoDate().IsMatch(value.GetString()!) ? null : Describe(value, path, "not an ISO-8601 date");
             case "float32" or "float64":
@@ -85,8 +79,9 @@ public static partial class JsonTyping
         if (type.Name.StartsWith("decimal", StringComparison.Ordinal))
             return value.ValueKind == JsonValueKind.Number ? null : Describe(value, path);
         if (IntegerRange(type.Name) is { } range)
-            return value.ValueKind == JsonValueKind.Number && value.TryGetDecimal(out var number) && decimal.Truncate(number) == number
-                   && number >= range.Min && number <= range.Max
+            return value.ValueKind == JsonValueKind.Number && (value.TryGetInt64(out var whole)
+                       ? whole >= range.Min && whole <= range.Max
+                       : value.TryGetDecimal(out var number) && decimal.Truncate(number) == number && number >= range.Min && number <= range.Max)
                 ? null
                 : Describe(value, path, value.ValueKind == JsonValueKind.Number ? $"not an integer within {type.Name}" : null);
         return Describe(value, path, $"{type.Name} values cannot be ingested as JSON");
@@ -103,7 +98,7 @@ public static partial class JsonTyping
         switch (type.Name)
         {
             case "timestamptz":
-                return !DuckDbDateTime().IsMatch(value.GetString()!);
+                return IsoDateTimes.Of(value) != IsoDateTimes.Form.DuckDbReadable;
             case "timestamp" or "timestamp_s" or "timestamp_ms" or "timestamp_ns":
                 return true;
             case "struct":
@@ -171,7 +166,7 @@ public static partial class JsonTyping
     public static bool TryTimestamp(string text, out DateTimeOffset time)
     {
         time = default;
-        return IsoDateTime().IsMatch(text) && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
+        return IsoDateTimes.Of(System.Text.Encoding.UTF8.GetBytes(text)) != IsoDateTimes.Form.None && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture,
             DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out time);
     }
 

@@ -23,12 +23,14 @@ public static class RecordPlanner
         var known = columns.ToDictionary(c => c.Name, c => (c.Name, c.Type), StringComparer.OrdinalIgnoreCase);
         var inferred = new Dictionary<string, (string Name, LakeType Type, int From)>(StringComparer.OrdinalIgnoreCase);
         var wellFormed = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         List<int> valid = [];
         List<RecordError> errors = [];
         HashSet<int> rewrite = [];
         records.ForEach((index, record) =>
         {
-            var error = Check(record, index, known, inferred, acceptNewFields, wellFormed, out var needsRewrite);
+            seen.Clear();
+            var error = Check(record, index, known, inferred, acceptNewFields, wellFormed, seen, out var needsRewrite);
             if (error is not null) errors.Add(error);
             else valid.Add(index);
             if (error is null && needsRewrite) rewrite.Add(index);
@@ -38,13 +40,14 @@ public static class RecordPlanner
     }
 
     private static RecordError? Check(JsonElement record, int index, Dictionary<string, (string Name, LakeType Type)> known,
-        Dictionary<string, (string Name, LakeType Type, int From)> inferred, bool acceptNewFields, HashSet<string> wellFormed, out bool needsRewrite)
+        Dictionary<string, (string Name, LakeType Type, int From)> inferred, bool acceptNewFields, HashSet<string> wellFormed, HashSet<string> seen,
+        out bool needsRewrite)
     {
         needsRewrite = false;
         if (record.ValueKind != JsonValueKind.Object)
             return new RecordError(index, "", "object", JsonTyping.KindOf(record), $"record {index} is a JSON {JsonTyping.KindOf(record)}, not an object");
-        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        Dictionary<string, (string Name, LakeType Type, int From)> pending = new(StringComparer.OrdinalIgnoreCase);
+        // Fields new to the table are rare after a table's first request: their map is made when one shows up.
+        Dictionary<string, (string Name, LakeType Type, int From)>? pending = null;
         var first = true;
         foreach (var field in record.EnumerateObject())
         {
@@ -75,6 +78,7 @@ public static class RecordPlanner
             if (!acceptNewFields)
                 return new RecordError(index, field.Name, "a declared column", JsonTyping.KindOf(field.Value),
                     $"record {index} field '{field.Name}' is not a column of this table, which rejects unknown fields");
+            pending ??= new Dictionary<string, (string Name, LakeType Type, int From)>(StringComparer.OrdinalIgnoreCase);
             var before = inferred.TryGetValue(field.Name, out var earlier) ? earlier : pending.GetValueOrDefault(field.Name);
             if (before.Type is null)
             {
@@ -89,7 +93,7 @@ public static class RecordPlanner
             pending[field.Name] = (before.Name, widened, before.From);
             needsRewrite |= field.Name != before.Name || JsonTyping.NeedsRewrite(field.Value, widened);
         }
-        foreach (var (name, value) in pending) inferred[name] = value;
+        foreach (var (name, value) in pending ?? []) inferred[name] = value;
         return null;
     }
 }
