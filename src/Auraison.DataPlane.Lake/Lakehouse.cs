@@ -23,7 +23,7 @@ public sealed class Lakehouse : IAsyncDisposable
         Storage = storage;
         DataPath = dataPath;
         Reader = new LakeReader(this);
-        _commits = new CommitRunner(catalog, dataPath);
+        _commits = new CommitRunner(catalog, dataPath, Remember);
         StagingDirectory = Path.Combine(settings.WorkDirectory, "staging");
         Directory.CreateDirectory(StagingDirectory);
         _work = new DuckDBConnection("Data Source=:memory:");
@@ -88,6 +88,28 @@ public sealed class Lakehouse : IAsyncDisposable
         if (DataPaths.IsAbsolute(stored) || !settings.IsEmbeddedCatalog) return DataPaths.Normalize(stored);
         var catalogFolder = Path.GetDirectoryName(Path.GetFullPath(settings.ResolvedCatalogFile))!;
         return DataPaths.Normalize(Path.Combine(catalogFolder, stored));
+    }
+
+    // The newest snapshot seen, and when (Environment.TickCount64); this process's own commits replace it at once.
+    private (SnapshotInfo Snapshot, long At)? _latest;
+
+    private void Remember(SnapshotInfo snapshot)
+    {
+        var seen = _latest;
+        if (seen is null || seen.Value.Snapshot.Id <= snapshot.Id) _latest = (snapshot, Environment.TickCount64);
+    }
+
+    /// <summary>
+    /// The newest snapshot, asking the catalog only when what this process knows is older than
+    /// <paramref name="maxAge"/>: its own commits it knows at once, other writers' within that time.
+    /// </summary>
+    public async Task<SnapshotInfo> LatestAsync(TimeSpan maxAge, CancellationToken cancellationToken)
+    {
+        if (_latest is { } known && Environment.TickCount64 - known.At < maxAge.TotalMilliseconds) return known.Snapshot;
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        var latest = await new CatalogReader(connection, null, DataPath).LatestAsync(cancellationToken);
+        _latest = (latest, Environment.TickCount64);
+        return latest;
     }
 
     /// <summary>Throws when the catalog or the object store cannot be used.</summary>
@@ -167,8 +189,8 @@ public sealed class Lakehouse : IAsyncDisposable
 
     /// <summary>What is visible at a snapshot (tables, files, inlined rows).</summary>
     public Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken, ContentFilter? filter = null,
-        IReadOnlyCollection<string>? onlyTables = null) =>
-        Reader.ReadAsync(selector, cancellationToken, filter, onlyTables);
+        IReadOnlyCollection<string>? onlyTables = null, bool inlinedRows = true) =>
+        Reader.ReadAsync(selector, cancellationToken, filter, onlyTables, inlinedRows);
 
     public async ValueTask DisposeAsync()
     {

@@ -13,9 +13,10 @@ public sealed class LakeReader(Lakehouse lake)
     /// What is visible at the snapshot, narrowed by <paramref name="filter"/> (for instance to one tenant's partitions
     /// and rows): what it excludes is not part of the content at all.
     /// <paramref name="onlyTables"/> (<c>schema.table</c>, lower case) keeps the catalog from reading any other table.
+    /// Without <paramref name="inlinedRows"/> rows kept in the catalog are counted, not read.
     /// </summary>
     public async Task<SnapshotContent> ReadAsync(SnapshotSelector selector, CancellationToken cancellationToken,
-        ContentFilter? filter = null, IReadOnlyCollection<string>? onlyTables = null)
+        ContentFilter? filter = null, IReadOnlyCollection<string>? onlyTables = null, bool inlinedRows = true)
     {
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         var catalog = new CatalogReader(connection, null, lake.DataPath);
@@ -26,20 +27,24 @@ public sealed class LakeReader(Lakehouse lake)
             .Where(f => filter?.File?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);
 
         var inlined = new InlinedDataReader(connection, null, catalog);
-        var tablesWithInlinedData = (await connection.QueryAsync(null,
-                "SELECT DISTINCT table_id FROM ducklake_inlined_data_tables", r => r.GetInt64(0), cancellationToken)).ToHashSet();
+        string? Predicate(long tableId) => filter?.InlinedRows?.Invoke(byId[tableId]);
+        var inlinedTables = await inlined.TablesAsync(byId.Keys, cancellationToken);
+        var counts = await inlined.CountsAsync(inlinedTables, snapshot.Id, Predicate, cancellationToken);
+        var withDeletes = await inlined.TablesWithInlinedDeletesAsync(cancellationToken);
         var data = new Dictionary<long, TableContent>();
         foreach (var table in tables)
         {
-            if (!tablesWithInlinedData.Contains(table.Id))
+            List<InlinedRow> rows = [];
+            var own = inlinedTables.Where(t => t.TableId == table.Id && counts.GetValueOrDefault(t.Name).Count > 0).ToList();
+            if (inlinedRows)
+                foreach (var source in own)
+                    rows.AddRange(await inlined.RowsAsync(source, snapshot.Id, Predicate(table.Id), cancellationToken));
+            data[table.Id] = new TableContent(files[table.Id].ToList(), rows,
+                withDeletes.Contains(table.Id) ? await inlined.DeletedPositionsAsync(table.Id, snapshot.Id, cancellationToken) : new Dictionary<long, List<long>>())
             {
-                data[table.Id] = new TableContent(files[table.Id].ToList(), [], new Dictionary<long, List<long>>());
-                continue;
-            }
-            var rows = await inlined.RowsAsync(table.Id, snapshot.Id, cancellationToken);
-            data[table.Id] = new TableContent(files[table.Id].ToList(),
-                filter?.InlinedRow is { } include ? rows.Where(r => include(table, r)).ToList() : rows,
-                await inlined.DeletedPositionsAsync(table.Id, snapshot.Id, cancellationToken));
+                InlinedRowCount = own.Sum(t => counts[t.Name].Count),
+                InlinedNewestSnapshot = own.Select(t => counts[t.Name].Newest).Max(),
+            };
         }
         return new SnapshotContent(snapshot, tables, data);
     }

@@ -17,10 +17,22 @@ public sealed record TableContent(
 {
     public static TableContent Empty { get; } = new([], [], new Dictionary<long, List<long>>());
 
+    private readonly long? _inlinedRowCount;
+
+    /// <summary>Rows kept in the catalog: those read, or those counted when they were not read.</summary>
+    public long InlinedRowCount
+    {
+        get => _inlinedRowCount ?? InlinedRows.Count;
+        init => _inlinedRowCount = value;
+    }
+
+    /// <summary>The newest snapshot that inserted one of the inlined rows (null without any).</summary>
+    public long? InlinedNewestSnapshot { get; init; }
+
     public long FileRowCount => Files.Sum(f => f.RecordCount - (f.Deletes?.DeleteCount ?? 0))
         - InlinedDeletes.Values.Sum(p => (long)p.Count);
 
-    public long RowCount => FileRowCount + InlinedRows.Count;
+    public long RowCount => FileRowCount + InlinedRowCount;
 }
 
 /// <summary>
@@ -30,13 +42,14 @@ public sealed record TableContent(
 public sealed record InlinedRow(string Table, long RowId, long BeginSnapshot, IReadOnlyDictionary<long, string?> Values);
 
 /// <summary>
-/// What a read leaves out: tables, data files and inlined rows the predicates refuse are not part of the content at
-/// all (for instance everything outside one tenant's partition).
+/// What a read leaves out: tables and data files the predicates refuse, and inlined rows outside a table's SQL
+/// predicate over its columns, are not part of the content at all (for instance everything outside one tenant's
+/// partition and rows).
 /// </summary>
 public sealed record ContentFilter(
     Func<LakeTable, bool>? Table = null,
     Func<LakeTable, DataFileInfo, bool>? File = null,
-    Func<LakeTable, InlinedRow, bool>? InlinedRow = null)
+    Func<LakeTable, string?>? InlinedRows = null)
 {
     public static ContentFilter All { get; } = new();
 

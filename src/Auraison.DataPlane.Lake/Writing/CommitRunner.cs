@@ -9,7 +9,7 @@ namespace Auraison.DataPlane.Lake.Writing;
 /// waits for us and collides), rolls back and runs its operation again on the fresh state with fresh ids.
 /// Parquet files are written before the commit and never rewritten by a retry.
 /// </summary>
-internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath)
+internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath, Action<SnapshotInfo> committed)
 {
     // One attempt at a time inside a process (attempts of one process would only collide on the snapshot key);
     // other processes are serialised by that key. The lock covers an attempt's catalog transaction, never the
@@ -44,9 +44,10 @@ internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath)
         await using var connection = await catalog.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var newest = await new CatalogReader(connection, transaction, dataPath).LatestAsync(cancellationToken);
+        var time = DateTimeOffset.UtcNow;
         await connection.ExecuteAsync(transaction,
             "INSERT INTO ducklake_snapshot VALUES ($1, CAST($2 AS TIMESTAMP WITH TIME ZONE), $3, $4, $5)", cancellationToken,
-            newest.Id + 1, CatalogReader.Timestamp(DateTimeOffset.UtcNow), newest.SchemaVersion, newest.NextCatalogId, newest.NextFileId);
+            newest.Id + 1, CatalogReader.Timestamp(time), newest.SchemaVersion, newest.NextCatalogId, newest.NextFileId);
 
         var commit = new CatalogCommit(catalog, connection, transaction, newest, dataPath);
         var value = await operation(commit, cancellationToken);
@@ -66,6 +67,7 @@ internal sealed class CommitRunner(CatalogDatabase catalog, string dataPath)
             await commit.ExecuteAsync("INSERT INTO ducklake_schema_versions VALUES ($1, $2, $3)", cancellationToken,
                 commit.SnapshotId, schemaVersion, table);
         await transaction.CommitAsync(cancellationToken);
+        committed(new SnapshotInfo(commit.SnapshotId, time, schemaVersion, commit.NextCatalogId, commit.NextFileId));
         return new Committed<T>(value, commit.SnapshotId, CreatedSnapshot: true);
     }
 }

@@ -116,6 +116,12 @@ public sealed class QueryOptions
 
     /// <summary>Query sessions (tenant × snapshot) kept open for reuse.</summary>
     public int CachedSessions { get; set; } = 16;
+
+    /// <summary>
+    /// How old this process's knowledge of the newest lake snapshot may be when a query asks for the latest: its own
+    /// commits it sees at once, other replicas' and other writers' within this time. 0 asks the catalog every time.
+    /// </summary>
+    public int LatestSnapshotMilliseconds { get; set; } = 100;
 }
 
 /// <summary>Semantic retrieval: the embedding model and the vector search.</summary>

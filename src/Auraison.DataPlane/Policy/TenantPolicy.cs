@@ -44,12 +44,29 @@ public sealed record TenantPolicy(string TenantId, int? RetentionDays, IReadOnly
     }
 }
 
-/// <summary>Policies in the catalog database: one current row per tenant, and an audit row per change (who, when, old → new).</summary>
-public sealed class PolicyStore(Hosting.LakeAccessor lakes)
+/// <summary>
+/// Policies in the catalog database: one current row per tenant, and an audit row per change (who, when, old → new).
+/// Every request reads its tenant's policy, so a read is kept for <see cref="Reuse"/>: a change made through this
+/// process applies at once, one made through another replica within that time.
+/// </summary>
+public sealed class PolicyStore(Hosting.LakeAccessor lakes, TimeProvider time)
 {
+    public static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
+
     public sealed record AuditEntry(long Version, DateTimeOffset ChangedAt, string? ChangedBy, TenantPolicy? Old, TenantPolicy New);
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TenantPolicy Policy, DateTimeOffset Read)> _recent = new(StringComparer.Ordinal);
+
     public async Task<TenantPolicy> GetAsync(string tenant, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_recent.TryGetValue(tenant, out var recent) && now - recent.Read < Reuse) return recent.Policy;
+        var policy = await ReadAsync(tenant, cancellationToken);
+        _recent[tenant] = (policy, now);
+        return policy;
+    }
+
+    private async Task<TenantPolicy> ReadAsync(string tenant, CancellationToken cancellationToken)
     {
         var lake = await lakes.GetAsync(cancellationToken);
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
@@ -90,6 +107,7 @@ public sealed class PolicyStore(Hosting.LakeAccessor lakes)
         await connection.ExecuteAsync(transaction, "INSERT INTO dataplane_policy_audit VALUES ($1, $2, CAST($3 AS TIMESTAMP WITH TIME ZONE), $4, $5, $6)",
             cancellationToken, policy.TenantId, stored.Version, CatalogReader.Timestamp(now), changedBy, old.Policy, json);
         await transaction.CommitAsync(cancellationToken);
+        _recent.TryRemove(policy.TenantId, out _);
         return stored;
     }
 

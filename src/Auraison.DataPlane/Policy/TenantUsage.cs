@@ -15,10 +15,10 @@ public static class TenantUsage
 
     public static async Task<Usage> OfAsync(Lakehouse lake, string tenant, CancellationToken cancellationToken)
     {
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.Scope(tenant));
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.Scope(tenant), inlinedRows: false);
         var tables = content.Tables
             .Select(t => (Table: t, Data: content.Data[t.Id]))
-            .Where(t => t.Data.Files.Count > 0)
+            .Where(t => t.Data.Files.Count > 0 || t.Data.InlinedRowCount > 0)
             .Select(t => new TableUsage(t.Table.QualifiedName, t.Data.Files.Sum(f => f.FileSizeBytes), t.Data.RowCount, t.Data.Files.Count))
             .ToList();
         return new Usage(tables.Sum(t => t.Bytes), tables.Sum(t => t.Rows), tables.Sum(t => t.Files), tables);

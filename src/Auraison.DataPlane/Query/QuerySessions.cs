@@ -44,8 +44,11 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     {
         var lake = await lakes.GetAsync(cancellationToken);
         SnapshotInfo snapshot;
-        await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
-            snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
+        if (selector is SnapshotSelector.LatestSnapshot)
+            snapshot = await lake.LatestAsync(TimeSpan.FromMilliseconds(options.Value.Query.LatestSnapshotMilliseconds), cancellationToken);
+        else
+            await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
+                snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
         var key = $"{tenant}\u001f{snapshot.Id}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
         Lazy<Task<QuerySession>> session;
         lock (_gate)

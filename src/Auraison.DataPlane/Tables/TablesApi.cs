@@ -127,9 +127,9 @@ public static partial class TablesApi
         CancellationToken cancellationToken)
     {
         var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken,
-            TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))));
+            TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))), inlinedRows: false);
         var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot)
-            .Concat(content.Data[t.Id].InlinedRows.Select(r => r.BeginSnapshot)).DefaultIfEmpty(-1).Max());
+            .Append(content.Data[t.Id].InlinedNewestSnapshot ?? -1).Max());
         var times = await SnapshotTimesAsync(lake, changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
         return content.Tables.Select(t => Describe(t, content.Data[t.Id].RowCount,
             changed[t.Id] >= 0 ? new LastChange(changed[t.Id], times[changed[t.Id]]) : null)).ToList();

@@ -14,11 +14,7 @@ public static class TenantData
     public static bool IsTenantTable(LakeTable table) => table.FindColumn(Lineage.TenantId) is not null;
 
     /// <summary>The tenant's share of a snapshot: tenant tables, the files of its partition (and unpartitioned ones), its inlined rows.</summary>
-    public static ContentFilter Scope(string tenant) => new(IsTenantTable, FilesOf(tenant), InlinedRowsOf(tenant));
-
-    /// <summary>Rows kept in the catalog are the tenant's when their tenant column says so.</summary>
-    public static Func<LakeTable, InlinedRow, bool> InlinedRowsOf(string tenant) => (table, row) =>
-        table.FindColumn(Lineage.TenantId) is { } column && row.Values.GetValueOrDefault(column.Id) == tenant;
+    public static ContentFilter Scope(string tenant) => new(IsTenantTable, FilesOf(tenant), _ => RowFilter(tenant));
 
     /// <summary>Keeps a file unless it was written under the current tenant partitioning for another tenant.</summary>
     public static Func<LakeTable, DataFileInfo, bool> FilesOf(string tenant) => (table, file) =>

@@ -195,6 +195,27 @@ public class PolicyTests
         Assert.All(oldFiles, f => Assert.False(lake.Storage.ExistsAsync(f, Ct).Result));
     }
 
+    [Fact]
+    public async Task A_policy_changed_through_another_replica_applies_here_within_the_reuse_time()
+    {
+        var time = new MovableTime();
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production, services: s => s.AddSingleton<TimeProvider>(time));
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "before" } });
+        await using var other = new DataPlaneFactory(new Dictionary<string, string?>(app.Lake.HostConfiguration)
+        {
+            ["DataPlane:DataDir"] = Path.Combine(app.Lake.WorkDirectory, "replica-2"),
+        });
+        using var otherClient = other.CreateAuthorizedClient();
+
+        (await otherClient.PutAsJsonAsync("/data/policy", new { tenant_id = "acme", allowed_tables = new[] { "event_log.*" } }, Ct)).EnsureSuccessStatusCode();
+        var meanwhile = await app.QueryRawAsync("acme", "SELECT * FROM job_outcomes");
+        time.Now += Auraison.DataPlane.Policy.PolicyStore.Reuse;
+        var after = await app.QueryRawAsync("acme", "SELECT * FROM job_outcomes");
+
+        Assert.Equal(HttpStatusCode.OK, meanwhile.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, after.StatusCode);
+    }
+
     /// <summary>Object paths of the tenant's data files holding a row with the given value.</summary>
     private static async Task<List<string>> FilesAsync(DataPlaneApp app, string tenant, string value, string table = "agent_traces", string column = "text")
     {
