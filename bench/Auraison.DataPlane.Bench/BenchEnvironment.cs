@@ -69,6 +69,18 @@ internal sealed class BenchEnvironment : IAsyncDisposable
         return new BenchEnvironment(sizes, postgres, catalog, work, service, http, lake);
     }
 
+    /// <summary>A client with a key of the bench tenant, as an agent has (a management key skips the key lookup).</summary>
+    public async Task<HttpClient> TenantClientAsync()
+    {
+        using var created = await Http.PostAsync("/data/keys", new StringContent(
+            $"{{\"tenant_id\":\"{Tenant}\",\"scopes\":[\"query\",\"retrieve\"],\"name\":\"bench agent\"}}", Encoding.UTF8, "application/json"));
+        created.EnsureSuccessStatusCode();
+        var key = System.Text.Json.JsonDocument.Parse(await created.Content.ReadAsStringAsync()).RootElement.GetProperty("key").GetString();
+        var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = Service.Address, Timeout = Http.Timeout };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
     /// <summary>POSTs one ingest request and fails the run on anything but success.</summary>
     public async Task IngestAsync(string body)
     {

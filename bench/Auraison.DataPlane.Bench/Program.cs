@@ -16,7 +16,7 @@ await using (var bench = await BenchEnvironment.StartAsync(sizes, args[1]))
         ("catalog scale", CatalogScale.RunAsync), ("retrieval", RetrievalWorkload.RunAsync),
     })
     {
-        if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { } only && only != name) continue;
+        if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { } only && !only.Split(',').Contains(name)) continue;
         Console.Error.WriteLine($"[bench] {name} ({sizes.Name}) at {DateTime.UtcNow:HH:mm:ss}");
         try
         {

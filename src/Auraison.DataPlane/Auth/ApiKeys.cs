@@ -7,7 +7,8 @@ namespace Auraison.DataPlane.Auth;
 
 /// <summary>
 /// API keys <c>dpk_&lt;id&gt;_&lt;secret&gt;</c>: the catalog stores the id and a SHA-256 of the 256-bit random secret,
-/// never the secret. Every request looks its key up, so a revocation holds from the next request on, on every replica.
+/// never the secret. The <see cref="Authenticator"/> keeps a key found for a second, so a revocation holds at once
+/// on the replica that made it and within that second on the others.
 /// </summary>
 public static class ApiKeys
 {

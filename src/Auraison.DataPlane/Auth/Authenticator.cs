@@ -8,9 +8,17 @@ using Microsoft.Extensions.Options;
 
 namespace Auraison.DataPlane.Auth;
 
-/// <summary>Resolves <c>Authorization: Bearer &lt;key&gt;</c> to a caller; 401 for a missing, unknown or revoked key.</summary>
-public sealed class Authenticator(IOptions<DataPlaneOptions> options, LakeAccessor lakes)
+/// <summary>
+/// Resolves <c>Authorization: Bearer &lt;key&gt;</c> to a caller; 401 for a missing, unknown or revoked key. A key
+/// found is trusted for <see cref="Reuse"/> without asking the catalog again; revoking through this process forgets
+/// every key at once, through another replica takes effect here within that time.
+/// </summary>
+public sealed class Authenticator(IOptions<DataPlaneOptions> options, LakeAccessor lakes, TimeProvider time)
 {
+    public static readonly TimeSpan Reuse = TimeSpan.FromSeconds(1);
+
+    private readonly RecentValues<string, ApiCaller> _recent = new(time, Reuse);
+
     private static readonly ApiCaller Anonymous = new("anonymous", null, ApiScopes.All);
     private static readonly ApiCaller Bootstrap = new("bootstrap", null, ApiScopes.All);
 
@@ -32,9 +40,12 @@ public sealed class Authenticator(IOptions<DataPlaneOptions> options, LakeAccess
         if (settings.Auth.BootstrapKey is { Length: > 0 } bootstrap
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(bootstrap)))
             return (Bootstrap, null);
-        var caller = await ApiKeys.ResolveAsync(await lakes.GetAsync(http.RequestAborted), key, http.RequestAborted);
+        var caller = await _recent.GetAsync(key, async () => await ApiKeys.ResolveAsync(await lakes.GetAsync(http.RequestAborted), key, http.RequestAborted));
         return caller is null ? (null, Unauthorized(http, "The API key is unknown or revoked.")) : (caller, null);
     }
+
+    /// <summary>Asks the catalog again for every key (one was just revoked).</summary>
+    public void ForgetKeys() => _recent.Clear();
 
     private static ProblemHttpResult Unauthorized(HttpContext http, string detail)
     {

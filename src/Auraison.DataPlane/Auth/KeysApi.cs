@@ -36,8 +36,12 @@ public static class KeysApi
     private static async Task<Ok<List<ApiKeys.KeyInfo>>> ListAsync(LakeAccessor lakes, CancellationToken cancellationToken) =>
         TypedResults.Ok(await ApiKeys.ListAsync(await lakes.GetAsync(cancellationToken), cancellationToken));
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string key_id, LakeAccessor lakes, CancellationToken cancellationToken) =>
-        await ApiKeys.RevokeAsync(await lakes.GetAsync(cancellationToken), key_id, cancellationToken)
-            ? TypedResults.NoContent()
-            : Problems.NotFound($"No live key with id {key_id}.");
+    private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(string key_id, LakeAccessor lakes, Authenticator authenticator,
+        CancellationToken cancellationToken)
+    {
+        if (!await ApiKeys.RevokeAsync(await lakes.GetAsync(cancellationToken), key_id, cancellationToken))
+            return Problems.NotFound($"No live key with id {key_id}.");
+        authenticator.ForgetKeys();
+        return TypedResults.NoContent();
+    }
 }

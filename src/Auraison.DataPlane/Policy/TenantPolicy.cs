@@ -55,16 +55,10 @@ public sealed class PolicyStore(Hosting.LakeAccessor lakes, TimeProvider time)
 
     public sealed record AuditEntry(long Version, DateTimeOffset ChangedAt, string? ChangedBy, TenantPolicy? Old, TenantPolicy New);
 
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (TenantPolicy Policy, DateTimeOffset Read)> _recent = new(StringComparer.Ordinal);
+    private readonly Hosting.RecentValues<string, TenantPolicy> _recent = new(time, Reuse);
 
-    public async Task<TenantPolicy> GetAsync(string tenant, CancellationToken cancellationToken)
-    {
-        var now = time.GetUtcNow();
-        if (_recent.TryGetValue(tenant, out var recent) && now - recent.Read < Reuse) return recent.Policy;
-        var policy = await ReadAsync(tenant, cancellationToken);
-        _recent[tenant] = (policy, now);
-        return policy;
-    }
+    public async Task<TenantPolicy> GetAsync(string tenant, CancellationToken cancellationToken) =>
+        (await _recent.GetAsync(tenant, async () => await ReadAsync(tenant, cancellationToken)))!;
 
     private async Task<TenantPolicy> ReadAsync(string tenant, CancellationToken cancellationToken)
     {
@@ -107,7 +101,7 @@ public sealed class PolicyStore(Hosting.LakeAccessor lakes, TimeProvider time)
         await connection.ExecuteAsync(transaction, "INSERT INTO dataplane_policy_audit VALUES ($1, $2, CAST($3 AS TIMESTAMP WITH TIME ZONE), $4, $5, $6)",
             cancellationToken, policy.TenantId, stored.Version, CatalogReader.Timestamp(now), changedBy, old.Policy, json);
         await transaction.CommitAsync(cancellationToken);
-        _recent.TryRemove(policy.TenantId, out _);
+        _recent.Forget(policy.TenantId);
         return stored;
     }
 

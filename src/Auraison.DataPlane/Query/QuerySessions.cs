@@ -27,12 +27,20 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         return parser;
     });
 
+    // Agents ask the same questions again and again; a parse depends on the SQL text alone.
+    private const int ParsesKept = 512;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ParsedQuery> _parsed = new(StringComparer.Ordinal);
+
     /// <summary>Parses a caller's SQL with a DuckDB that holds no data, before any session is chosen for it.</summary>
     public async Task<ParsedQuery> ParseAsync(string sql, CancellationToken cancellationToken)
     {
+        if (_parsed.TryGetValue(sql, out var known)) return known;
         await using var parser = _parser.Value.Duplicate();
         await parser.OpenAsync(cancellationToken);
-        return await SqlGuard.ParseAsync(parser, sql, cancellationToken);
+        var parsed = await SqlGuard.ParseAsync(parser, sql, cancellationToken);
+        if (_parsed.Count >= ParsesKept) _parsed.Clear();
+        _parsed[sql] = parsed;
+        return parsed;
     }
 
     /// <summary>

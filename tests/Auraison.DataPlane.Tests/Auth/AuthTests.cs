@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using Auraison.DataPlane.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Auraison.DataPlane.Tests.Auth;
 
@@ -89,6 +90,29 @@ public class AuthTests
 
         Assert.Equal(HttpStatusCode.NoContent, revoked.StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await CallAsync(client, "query", "acme")).StatusCode);
+    }
+
+    [Fact]
+    public async Task A_key_revoked_through_another_replica_stops_working_here_within_the_reuse_time()
+    {
+        var time = new MovableTime();
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production, services: s => s.AddSingleton<TimeProvider>(time));
+        var key = await app.CreateKeyAsync("acme", "query");
+        var client = app.ClientWith(key);
+        Assert.Equal(HttpStatusCode.OK, (await CallAsync(client, "query", "acme")).StatusCode);
+        await using var other = new DataPlaneFactory(new Dictionary<string, string?>(app.Lake.HostConfiguration)
+        {
+            ["DataPlane:DataDir"] = Path.Combine(app.Lake.WorkDirectory, "replica-2"),
+        });
+        using var otherClient = other.CreateAuthorizedClient();
+
+        (await otherClient.DeleteAsync($"/data/keys/{key.Split('_')[1]}", Ct)).EnsureSuccessStatusCode();
+        var meanwhile = await CallAsync(client, "query", "acme");
+        time.Now += Auraison.DataPlane.Auth.Authenticator.Reuse;
+        var after = await CallAsync(client, "query", "acme");
+
+        Assert.Equal(HttpStatusCode.OK, meanwhile.StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
     }
 
     [Fact]
