@@ -39,15 +39,16 @@ start_postgres() {
     "-p $pg_port -c listen_addresses=127.0.0.1 -k $work/pg-socket -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
     start >/dev/null
   "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -qAt -c "CREATE DATABASE dataplane_tests" >/dev/null
-  "$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d dataplane_tests -qAt -c "CREATE EXTENSION vector" >/dev/null
+  # The vector extension is left for the service to create, as on a first install.
   log "postgresql on 127.0.0.1:$pg_port ($("$PG_BIN/psql" -h 127.0.0.1 -p "$pg_port" -U postgres -d dataplane_tests -qAt \
-    -c "SELECT 'pgvector ' || extversion FROM pg_extension WHERE extname = 'vector'"))"
+    -c "SELECT 'pgvector ' || default_version || ' available' FROM pg_available_extensions WHERE name = 'vector'"))"
 }
 
 start_s3rver() {
   s3_port=$(free_port 54568)
   mkdir -p "$work/s3"
-  "$TOOLS_DIR/node_modules/.bin/s3rver" -d "$work/s3" -a 127.0.0.1 -p "$s3_port" --silent &
+  # s3rver signs ListObjectsV2 continuation tokens with DES, which Node's OpenSSL 3 keeps in its legacy provider.
+  NODE_OPTIONS=--openssl-legacy-provider "$TOOLS_DIR/node_modules/.bin/s3rver" -d "$work/s3" -a 127.0.0.1 -p "$s3_port" --silent &
   s3_pid=$!
   for _ in $(seq 1 50); do
     (exec 3<>"/dev/tcp/127.0.0.1/$s3_port") 2>/dev/null && { log "s3rver on 127.0.0.1:$s3_port"; return; }

@@ -9,12 +9,13 @@ namespace Auraison.DataPlane.Testing;
 /// </summary>
 public sealed class TestLake : IAsyncDisposable
 {
-    private TestLake(LakeMode mode, string workDirectory, TestServers.Servers? servers, string? schema)
+    private TestLake(LakeMode mode, string workDirectory, TestServers.Servers? servers, string? schema, string? database = null)
     {
         Mode = mode;
         WorkDirectory = workDirectory;
         Servers = servers;
         Schema = schema;
+        Database = database;
     }
 
     /// <summary>The management key every test service accepts (production mode requires keys).</summary>
@@ -29,9 +30,14 @@ public sealed class TestLake : IAsyncDisposable
     /// <summary>The PostgreSQL schema holding this test's catalog and vectors (production mode).</summary>
     public string? Schema { get; }
 
+    /// <summary>A database of this test's own (a first install's empty database) instead of a schema in the shared one.</summary>
+    public string? Database { get; }
+
     public string? PostgresConnectionString => Servers is null || Schema is null
         ? null
-        : new NpgsqlConnectionStringBuilder(Servers.PostgresConnectionString) { SearchPath = $"{Schema},public" }.ConnectionString;
+        : Database is not null
+            ? new NpgsqlConnectionStringBuilder(Servers.PostgresConnectionString) { Database = Database, MaxPoolSize = 20 }.ConnectionString
+            : new NpgsqlConnectionStringBuilder(Servers.PostgresConnectionString) { SearchPath = $"{Schema},public" }.ConnectionString;
 
     public string? DataPath => Servers is null ? null : $"s3://{TestServers.Bucket}/{Schema}/";
 
@@ -43,6 +49,22 @@ public sealed class TestLake : IAsyncDisposable
         if (mode == LakeMode.Embedded) return new TestLake(mode, workDirectory, null, null);
         var servers = await TestServers.GetAsync();
         return new TestLake(mode, workDirectory, servers, id);
+    }
+
+    /// <summary>A production lake in a new, empty database: no schema, no extension, as a first install finds it.</summary>
+    public static async Task<TestLake> CreateInEmptyDatabaseAsync()
+    {
+        var id = "t" + Guid.CreateVersion7().ToString("N");
+        var workDirectory = Path.Combine(Path.GetTempPath(), "auraison-tests", id);
+        Directory.CreateDirectory(workDirectory);
+        var servers = await TestServers.GetAsync();
+        await using (var connection = new NpgsqlConnection(servers.PostgresConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE \"{id}\"", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        return new TestLake(LakeMode.Production, workDirectory, servers, id, database: id);
     }
 
     public LakeSettings Settings => new()
@@ -82,7 +104,9 @@ public sealed class TestLake : IAsyncDisposable
         {
             await using var connection = new NpgsqlConnection(Servers.PostgresConnectionString);
             await connection.OpenAsync();
-            await using var drop = new NpgsqlCommand($"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE", connection);
+            await using var drop = new NpgsqlCommand(Database is null
+                ? $"DROP SCHEMA IF EXISTS \"{Schema}\" CASCADE"
+                : $"DROP DATABASE IF EXISTS \"{Database}\" WITH (FORCE)", connection);
             await drop.ExecuteNonQueryAsync();
         }
         try

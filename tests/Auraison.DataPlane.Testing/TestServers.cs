@@ -1,17 +1,12 @@
 using Amazon.Runtime;
 using Amazon.S3;
-using DotNet.Testcontainers.Builders;
-using DotNet.Testcontainers.Containers;
-using Npgsql;
-using Testcontainers.PostgreSql;
 using Xunit;
 
 namespace Auraison.DataPlane.Testing;
 
 /// <summary>
-/// The real servers the production-mode tests use. Addresses come from the environment (scripts/test.sh sets them);
-/// where they are unset and Docker runs, Testcontainers starts them. With CI=true a missing server fails the test,
-/// never skips it.
+/// The real servers the production-mode tests use. Addresses come from the environment (scripts/test.sh starts the
+/// servers natively and sets them). With CI=true a missing server fails the test, never skips it.
 /// </summary>
 public static class TestServers
 {
@@ -60,43 +55,16 @@ public static class TestServers
             await PrepareAsync(configured);
             return configured;
         }
-        {
-            var missing = $"{PostgresVariable} and {S3Variable} are not both set";
-            if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-                throw new InvalidOperationException($"CI=true but {missing}: production-mode tests must run against real servers in CI (run scripts/test.sh).");
-            if (!DockerIsAvailable())
-                Assert.Skip($"Production mode needs PostgreSQL + pgvector and S3: {missing} and Docker is not available. Run scripts/test.sh.");
-            var started = await StartContainersAsync();
-            await PrepareAsync(started);
-            return started;
-        }
+        var missing = $"{PostgresVariable} and {S3Variable} are not both set";
+        if (string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"CI=true but {missing}: production-mode tests must run against real servers in CI (run scripts/test.sh).");
+        Assert.Skip($"Production mode needs PostgreSQL + pgvector and S3: {missing}. Run scripts/test.sh.");
+        return null!; // not reached: Skip throws
     }
 
-    private static bool DockerIsAvailable() => File.Exists("/var/run/docker.sock");
-
-    private static async Task<Servers> StartContainersAsync()
-    {
-        const string minioUser = "dataplane", minioPassword = "dataplane-secret";
-        var postgres = new PostgreSqlBuilder("pgvector/pgvector:pg16").Build();
-        IContainer minio = new ContainerBuilder("minio/minio:latest")
-            .WithEnvironment("MINIO_ROOT_USER", minioUser)
-            .WithEnvironment("MINIO_ROOT_PASSWORD", minioPassword)
-            .WithCommand("server", "/data")
-            .WithPortBinding(9000, true)
-            .WithWaitStrategy(Wait.ForUnixContainer().UntilHttpRequestIsSucceeded(r => r.ForPath("/minio/health/ready").ForPort(9000)))
-            .Build();
-        await Task.WhenAll(postgres.StartAsync(), minio.StartAsync());
-        return new Servers(postgres.GetConnectionString(), $"http://{minio.Hostname}:{minio.GetMappedPublicPort(9000)}", minioUser, minioPassword);
-    }
-
+    // Only the bucket: the service creates the vector extension itself, as on a first install.
     private static async Task PrepareAsync(Servers servers)
     {
-        await using (var connection = new NpgsqlConnection(servers.PostgresConnectionString))
-        {
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public", connection);
-            await command.ExecuteNonQueryAsync();
-        }
         using var s3 = servers.CreateS3Client();
         try
         {

@@ -48,9 +48,12 @@ internal sealed class DataPlaneApp : IAsyncDisposable
     public static IReadOnlyDictionary<string, string?> FilesOnly { get; } = new Dictionary<string, string?> { ["DataPlane:Ingest:InlineRows"] = "0" };
 
     public static async Task<DataPlaneApp> StartAsync(LakeMode mode, IReadOnlyDictionary<string, string?>? settings = null,
-        Action<IServiceCollection>? services = null)
+        Action<IServiceCollection>? services = null) =>
+        StartOn(await TestLake.CreateAsync(mode), settings, services);
+
+    /// <summary>The service on a lake the test made (for instance in an empty database); the app disposes it.</summary>
+    public static DataPlaneApp StartOn(TestLake lake, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
-        var lake = await TestLake.CreateAsync(mode);
         var configuration = new Dictionary<string, string?>(lake.HostConfiguration);
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>()) configuration[key] = value;
         return new DataPlaneApp(lake, configuration, services);
@@ -108,6 +111,15 @@ internal sealed class DataPlaneApp : IAsyncDisposable
     /// <summary>The single value of a one-row, one-column query, as JSON text.</summary>
     public async Task<string> ScalarAsync(string tenant, string sql) =>
         (await QueryAsync(tenant, sql)).GetProperty("rows")[0][0].GetRawText();
+
+    /// <summary>The tenant's table listing, by table name.</summary>
+    public async Task<Dictionary<string, JsonElement>> TablesAsync(string tenant) =>
+        (await Client.GetFromJsonAsync<JsonElement>($"/data/tables?tenant_id={Uri.EscapeDataString(tenant)}", Ct))
+        .EnumerateArray().ToDictionary(t => t.GetProperty("name").GetString()!);
+
+    /// <summary>Column names of a query's reply, in order.</summary>
+    public static IReadOnlyList<string> ColumnNames(JsonElement reply) =>
+        reply.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
 
     public async Task<Lakehouse> LakehouseAsync() => await Factory.Services.GetRequiredService<LakeAccessor>().GetAsync(Ct);
 

@@ -89,8 +89,10 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         } while (response.IsTruncated == true);
     }
 
+    // A HEAD of the bucket: the cheapest call every S3 implementation answers alike (listings differ, s3rver's
+    // truncated ones need an OpenSSL legacy cipher).
     public async Task CheckAsync(CancellationToken cancellationToken) =>
-        await _client.ListObjectsV2Async(new ListObjectsV2Request { BucketName = _root.Bucket, Prefix = _root.Key, MaxKeys = 1 }, cancellationToken);
+        await _client.HeadBucketAsync(new HeadBucketRequest { BucketName = _root.Bucket }, cancellationToken);
 
     public void Dispose() => _client.Dispose();
 }

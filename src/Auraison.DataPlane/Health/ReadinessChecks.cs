@@ -4,7 +4,7 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace Auraison.DataPlane.Health;
 
-/// <summary>The catalog answers a query and the object store accepts a listing.</summary>
+/// <summary>The catalog answers a query and the object store its cheapest call (a HEAD of the bucket).</summary>
 public sealed class LakeHealthCheck(LakeAccessor lake) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)

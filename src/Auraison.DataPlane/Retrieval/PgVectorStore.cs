@@ -31,8 +31,9 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
 
     public async Task CheckAsync(CancellationToken cancellationToken)
     {
-        await using var command = _dataSource.CreateCommand("CREATE EXTENSION IF NOT EXISTS vector");
-        await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var command = _dataSource.CreateCommand("SELECT count(*) FROM pg_available_extensions WHERE name = 'vector'");
+        if (Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture) == 0)
+            throw new InvalidOperationException("The PostgreSQL server has no pgvector extension to create (install pgvector).");
     }
 
     public async Task EnsureAsync(int dimensions, CancellationToken cancellationToken)
@@ -40,7 +41,8 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await Execute(connection, "SELECT pg_advisory_xact_lock(7650)", cancellationToken);
-        await Execute(connection, "CREATE EXTENSION IF NOT EXISTS vector", cancellationToken);
+        // In public, so every schema's search path finds the type (an extension exists once per database).
+        await Execute(connection, "CREATE EXTENSION IF NOT EXISTS vector SCHEMA public", cancellationToken);
         // Like the catalog, the table goes into the first schema of the search path, which may not exist yet.
         if (_schema is not null) await Execute(connection, $"CREATE SCHEMA IF NOT EXISTS {Lake.Catalog.SqlText.Identifier(_schema)}", cancellationToken);
         await Execute(connection,
@@ -54,6 +56,8 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
              CREATE INDEX IF NOT EXISTS dataplane_vectors_tenant ON dataplane_vectors (tenant_id, table_name, occurred_at);
              """, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        // Connections load the database's types once; those opened before the extension existed do not know vector.
+        await connection.ReloadTypesAsync(cancellationToken);
     }
 
     public async Task UpsertAsync(IReadOnlyList<VectorDocument> documents, CancellationToken cancellationToken)

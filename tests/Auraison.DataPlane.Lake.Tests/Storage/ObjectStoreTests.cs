@@ -36,6 +36,23 @@ public class ObjectStoreTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Listing_pages_through_more_objects_than_one_answer_holds(LakeMode mode)
+    {
+        const int objects = 1_050; // S3 answers at most 1,000 keys per listing
+        var ct = TestContext.Current.CancellationToken;
+        await using var test = await TestLake.CreateAsync(mode);
+        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
+        var local = Path.Combine(test.WorkDirectory, "upload.bin");
+        await File.WriteAllBytesAsync(local, RandomBytes(10), ct);
+        await Parallel.ForEachAsync(Enumerable.Range(0, objects), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
+            async (i, token) => await lake.Storage.UploadAsync(local, lake.DataPath + $"many/{i:D5}.parquet", token));
+
+        var listed = await lake.Storage.ListAsync(lake.DataPath + "many/", ct).Select(o => o.Path).ToHashSetAsync(cancellationToken: ct);
+
+        Assert.Equal(objects, listed.Count);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_deleted_object_is_gone(LakeMode mode)
     {
         var ct = TestContext.Current.CancellationToken;

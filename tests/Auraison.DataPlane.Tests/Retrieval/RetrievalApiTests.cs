@@ -37,6 +37,22 @@ public class RetrievalApiTests
         return app;
     }
 
+    [Fact]
+    public async Task A_first_start_on_an_empty_database_creates_pgvector_and_retrieves_without_a_restart()
+    {
+        await using var app = DataPlaneApp.StartOn(await TestLake.CreateInEmptyDatabaseAsync());
+        var ready = await app.Client.GetAsync("/health/ready", Ct);
+        var before = await RetrieveAsync(app, "acme", "gpu job failed");
+
+        await app.IngestOkAsync("acme", "job_outcomes", JobHistoryCorpus.Records().ToArray());
+        await IndexedAsync(app, "acme");
+        var after = await RetrieveAsync(app, "acme", JobHistoryCorpus.Needles[0].Question, "&top_k=3");
+
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Empty(before);
+        Assert.Contains(after, h => h.GetProperty("metadata").GetProperty("job_id").GetString() == JobHistoryCorpus.Needles[0].JobId);
+    }
+
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_paraphrase_that_shares_few_words_finds_its_job_in_the_top_three(LakeMode mode)
     {
