@@ -50,9 +50,14 @@ internal sealed class ServiceProcess : IAsyncDisposable
     public void ResetPeakMemory() => File.WriteAllText($"/proc/{_process.Id}/clear_refs", "5");
 
     /// <summary>Peak resident memory since start or the last reset, in bytes (VmHWM).</summary>
-    public long PeakMemoryBytes()
+    public long PeakMemoryBytes() => StatusBytes("VmHWM:");
+
+    /// <summary>Resident memory now, in bytes (VmRSS).</summary>
+    public long MemoryBytes() => StatusBytes("VmRSS:");
+
+    private long StatusBytes(string field)
     {
-        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        var line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
         return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) * 1024;
     }
 

@@ -53,8 +53,10 @@ public static class InlinedDataFlush
     private static async Task<IReadOnlyList<string>> FlushAsync(Lakehouse lake, LakeTable table, IReadOnlyList<InlinedRow> rows, CancellationToken cancellationToken)
     {
         await using var work = lake.OpenWorkConnection();
-        var staged = await ParquetStager.WriteAsync(work, table, TableScanSql.InlinedRowsSql(table, rows, withIds: true), lake.StagingDirectory,
-            cancellationToken, internalColumns: [TableScanSql.RowIdColumn, TableScanSql.SnapshotIdColumn]);
+        IReadOnlyList<StagedFile> staged;
+        await using (var loaded = await InlinedRowsTable.LoadAsync(work, table, rows, withIds: true, cancellationToken))
+            staged = await ParquetStager.WriteAsync(work, table, loaded.Select, lake.StagingDirectory,
+                cancellationToken, internalColumns: [TableScanSql.RowIdColumn, TableScanSql.SnapshotIdColumn]);
         try
         {
             await lake.UploadAsync(table, staged, cancellationToken);

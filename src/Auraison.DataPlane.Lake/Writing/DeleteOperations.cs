@@ -58,9 +58,9 @@ public static class DeleteOperations
         string predicate, CancellationToken cancellationToken)
     {
         if (rows.Count == 0) return [];
+        await using var loaded = await InlinedRowsTable.LoadAsync(work, table, rows, withIds: true, cancellationToken);
         var matched = (await ParquetStager.QueryAsync(work,
-                $"SELECT {Identifier(TableScanSql.RowIdColumn)} FROM ({TableScanSql.InlinedRowsSql(table, rows, withIds: true)}) AS rows WHERE ({predicate})",
-                r => r.GetInt64(0), cancellationToken))
+                $"SELECT {Identifier(TableScanSql.RowIdColumn)} FROM ({loaded.Select}) AS rows WHERE ({predicate})", r => r.GetInt64(0), cancellationToken))
             .ToHashSet();
         return rows.Where(r => matched.Contains(r.RowId)).ToList();
     }
