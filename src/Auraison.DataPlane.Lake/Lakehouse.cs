@@ -112,6 +112,35 @@ public sealed class Lakehouse : IAsyncDisposable
         return latest;
     }
 
+    /// <summary>Snapshots after <paramref name="afterId"/>, oldest first, with what each commit recorded.</summary>
+    public async Task<List<SnapshotRecord>> SnapshotsAsync(long afterId, int limit, CancellationToken cancellationToken)
+    {
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        return await new CatalogReader(connection, null, DataPath).SnapshotsAsync(afterId, limit, cancellationToken);
+    }
+
+    /// <summary>The tables of the newest snapshot, with their columns and tags.</summary>
+    public async Task<List<LakeTable>> TablesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        var reader = new CatalogReader(connection, null, DataPath);
+        return await reader.TablesAsync((await reader.LatestAsync(cancellationToken)).Id, cancellationToken);
+    }
+
+    /// <summary>When each of these snapshots was committed.</summary>
+    public async Task<Dictionary<long, DateTimeOffset>> SnapshotTimesAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken)
+    {
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        return await new CatalogReader(connection, null, DataPath).SnapshotTimesAsync(ids, cancellationToken);
+    }
+
+    /// <summary>Bytes of the live data files in one partition of every table partitioned first by a column of that name.</summary>
+    public async Task<long> LiveBytesInPartitionAsync(string column, string value, CancellationToken cancellationToken)
+    {
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        return await new CatalogReader(connection, null, DataPath).LiveBytesInPartitionAsync(column, value, cancellationToken);
+    }
+
     /// <summary>Throws when the catalog or the object store cannot be used.</summary>
     public async Task CheckAsync(CancellationToken cancellationToken)
     {

@@ -40,12 +40,35 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
     public Task<List<SnapshotRecord>> SnapshotsAsync(long fromExclusive, int limit, CancellationToken cancellationToken) =>
         connection.QueryAsync(transaction,
             $"""
-             SELECT s.{SnapshotColumns.Replace(", ", ", s.", StringComparison.Ordinal)}, c.changes_made, c.author, c.commit_message
+             SELECT s.{SnapshotColumns.Replace(", ", ", s.", StringComparison.Ordinal)}, c.changes_made, c.author, c.commit_message, c.commit_extra_info
              FROM ducklake_snapshot s LEFT JOIN ducklake_snapshot_changes c ON c.snapshot_id = s.snapshot_id
              WHERE s.snapshot_id > $1 ORDER BY s.snapshot_id LIMIT $2
              """,
-            r => new SnapshotRecord(ReadSnapshot(r), r.NullableString(5) ?? "", r.NullableString(6), r.NullableString(7)),
+            r => new SnapshotRecord(ReadSnapshot(r), r.NullableString(5) ?? "", r.NullableString(6), r.NullableString(7)) { ExtraInfo = r.NullableString(8) },
             cancellationToken, fromExclusive, (long)limit);
+
+    /// <summary>When each of these snapshots was committed.</summary>
+    public async Task<Dictionary<long, DateTimeOffset>> SnapshotTimesAsync(IReadOnlyCollection<long> ids, CancellationToken cancellationToken) =>
+        ids.Count == 0
+            ? []
+            : (await connection.QueryAsync(transaction,
+                $"SELECT snapshot_id, CAST(snapshot_time AS VARCHAR) FROM ducklake_snapshot WHERE snapshot_id IN ({ListOf(ids.Select(id => id.ToString(CultureInfo.InvariantCulture)))})",
+                r => (Id: r.GetInt64(0), At: DateTimeOffset.Parse(r.GetString(1), CultureInfo.InvariantCulture)), cancellationToken))
+            .ToDictionary(r => r.Id, r => r.At);
+
+    /// <summary>
+    /// Bytes of the live data files whose first partition key is the column of that name with that value (one
+    /// query, without reading the tables).
+    /// </summary>
+    public async Task<long> LiveBytesInPartitionAsync(string column, string value, CancellationToken cancellationToken) =>
+        await connection.ScalarAsync<long?>(transaction,
+            """
+            SELECT CAST(sum(d.file_size_bytes) AS BIGINT) FROM ducklake_data_file d
+            JOIN ducklake_file_partition_value v ON v.data_file_id = d.data_file_id AND v.partition_key_index = 0
+            JOIN ducklake_partition_column k ON k.partition_id = d.partition_id AND k.table_id = d.table_id AND k.partition_key_index = 0
+            JOIN ducklake_column c ON c.table_id = k.table_id AND c.column_id = k.column_id AND c.end_snapshot IS NULL AND c.column_name = $2
+            WHERE d.end_snapshot IS NULL AND v.partition_value = $1
+            """, cancellationToken, value, column) ?? 0;
 
     public Task<List<LakeSchema>> SchemasAsync(long snapshot, CancellationToken cancellationToken) =>
         connection.QueryAsync(transaction,
@@ -79,11 +102,15 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
         var ids = filter.Length == 0 ? null : rows.Select(r => r.Id).ToList();
         var columns = await ColumnsAsync(snapshot, ids, cancellationToken);
         var partitions = await PartitioningAsync(snapshot, ids, cancellationToken);
+        var tags = await TagsAsync(snapshot, cancellationToken, tableId);
         return rows.Select(t => new LakeTable(t.Id, t.Uuid, t.SchemaId, t.Schema, t.Name,
                 DataPaths.Resolve(t.SchemaDirectory, t.Path, t.Relative),
                 columns.TryGetValue(t.Id, out var c) ? c : [],
                 partitions.TryGetValue(t.Id, out var p) ? p.PartitionId : null,
-                partitions.TryGetValue(t.Id, out var keys) ? keys.Keys : []))
+                partitions.TryGetValue(t.Id, out var keys) ? keys.Keys : [])
+            {
+                Tags = tags.TryGetValue(t.Id, out var own) ? own : new Dictionary<string, string>(),
+            })
             .ToList();
     }
 

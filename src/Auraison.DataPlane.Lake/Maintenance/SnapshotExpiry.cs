@@ -9,7 +9,7 @@ namespace Auraison.DataPlane.Lake.Maintenance;
 /// </summary>
 public static class SnapshotExpiry
 {
-    private sealed record EndedFile(string Kind, long Id, long DataFileId, long Begin, long End, string Path, long Bytes);
+    internal sealed record EndedFile(string Kind, long Id, long DataFileId, long Begin, long End, string Path, long Bytes);
 
     public static async Task<MaintenanceReport> ExpireSnapshotsAsync(this Lakehouse lake, DateTimeOffset olderThan,
         IReadOnlySet<long> pinned, bool dryRun, CancellationToken cancellationToken)
@@ -29,7 +29,21 @@ public static class SnapshotExpiry
         var report = new MaintenanceReport(dryRun, expired, unreachable.Select(f => f.Path).ToList(), unreachable.Sum(f => f.Bytes));
         if (dryRun) return report;
 
-        foreach (var file in unreachable)
+        await RemoveAsync(connection, transaction, lake, unreachable, cancellationToken);
+        foreach (var id in expired)
+        {
+            await connection.ExecuteAsync(transaction, "DELETE FROM ducklake_snapshot WHERE snapshot_id = $1", cancellationToken, id);
+            await connection.ExecuteAsync(transaction, "DELETE FROM ducklake_snapshot_changes WHERE snapshot_id = $1", cancellationToken, id);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        return report;
+    }
+
+    /// <summary>Removes the files' catalog rows and schedules the files for deletion (FileCleanup deletes them).</summary>
+    internal static async Task RemoveAsync(DbConnection connection, DbTransaction transaction, Lakehouse lake, IEnumerable<EndedFile> files,
+        CancellationToken cancellationToken)
+    {
+        foreach (var file in files)
         {
             if (file.Kind == "data")
             {
@@ -43,37 +57,32 @@ public static class SnapshotExpiry
             await connection.ExecuteAsync(transaction, "INSERT INTO ducklake_files_scheduled_for_deletion VALUES ($1, $2, true, CAST($3 AS TIMESTAMP WITH TIME ZONE))",
                 cancellationToken, file.DataFileId, RelativeToDataPath(lake, file.Path), CatalogReader.Timestamp(DateTimeOffset.UtcNow));
         }
-        foreach (var id in expired)
-        {
-            await connection.ExecuteAsync(transaction, "DELETE FROM ducklake_snapshot WHERE snapshot_id = $1", cancellationToken, id);
-            await connection.ExecuteAsync(transaction, "DELETE FROM ducklake_snapshot_changes WHERE snapshot_id = $1", cancellationToken, id);
-        }
-        await transaction.CommitAsync(cancellationToken);
-        return report;
     }
 
     /// <summary>True when some snapshot s in the sorted list has begin &lt;= s &lt; end.</summary>
-    private static bool VisibleInAny(long[] sortedSnapshots, long begin, long end)
+    internal static bool VisibleInAny(long[] sortedSnapshots, long begin, long end)
     {
         var index = Array.BinarySearch(sortedSnapshots, begin);
         if (index < 0) index = ~index;
         return index < sortedSnapshots.Length && sortedSnapshots[index] < end;
     }
 
-    private static async Task<List<EndedFile>> EndedFilesAsync(DbConnection connection, DbTransaction transaction, Lakehouse lake,
-        CancellationToken cancellationToken)
+    /// <summary>Data and delete files that a snapshot ended (with <paramref name="includeLive"/>, live ones too, with end long.MaxValue).</summary>
+    internal static async Task<List<EndedFile>> EndedFilesAsync(DbConnection connection, DbTransaction transaction, Lakehouse lake,
+        CancellationToken cancellationToken, bool includeLive = false)
     {
+        var which = includeLive ? "" : " WHERE end_snapshot IS NOT NULL";
         // Paths resolve against the table's directory as of when the file was live; tables keep their directory.
         var directories = await TableDirectoriesAsync(connection, transaction, lake, cancellationToken);
         var data = await connection.QueryAsync(transaction,
-            "SELECT data_file_id, table_id, begin_snapshot, end_snapshot, path, path_is_relative, file_size_bytes FROM ducklake_data_file WHERE end_snapshot IS NOT NULL",
-            r => new EndedFile("data", r.GetInt64(0), r.GetInt64(0), r.GetInt64(2), r.GetInt64(3),
+            $"SELECT data_file_id, table_id, begin_snapshot, end_snapshot, path, path_is_relative, file_size_bytes FROM ducklake_data_file{which}",
+            r => new EndedFile("data", r.GetInt64(0), r.GetInt64(0), r.GetInt64(2), r.NullableInt64(3) ?? long.MaxValue,
                 DataPaths.Resolve(directories.GetValueOrDefault(r.GetInt64(1), lake.DataPath), r.GetString(4), r.NullableBoolean(5) ?? true),
                 r.NullableInt64(6) ?? 0),
             cancellationToken);
         var deletes = await connection.QueryAsync(transaction,
-            "SELECT delete_file_id, data_file_id, table_id, begin_snapshot, end_snapshot, path, path_is_relative, file_size_bytes FROM ducklake_delete_file WHERE end_snapshot IS NOT NULL",
-            r => new EndedFile("delete", r.GetInt64(0), r.GetInt64(1), r.GetInt64(3), r.GetInt64(4),
+            $"SELECT delete_file_id, data_file_id, table_id, begin_snapshot, end_snapshot, path, path_is_relative, file_size_bytes FROM ducklake_delete_file{which}",
+            r => new EndedFile("delete", r.GetInt64(0), r.GetInt64(1), r.GetInt64(3), r.NullableInt64(4) ?? long.MaxValue,
                 DataPaths.Resolve(directories.GetValueOrDefault(r.GetInt64(2), lake.DataPath), r.GetString(5), r.NullableBoolean(6) ?? true),
                 r.NullableInt64(7) ?? 0),
             cancellationToken);

@@ -38,6 +38,9 @@ public sealed record LakeTable(
 {
     public string QualifiedName => $"{SchemaName}.{Name}";
 
+    /// <summary>The table's tags (<c>ducklake_tag</c>) at the snapshot read.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
     public LakeColumn? FindColumn(string name) =>
         Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 

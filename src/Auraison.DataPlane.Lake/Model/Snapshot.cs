@@ -6,6 +6,9 @@ public sealed record SnapshotInfo(long Id, DateTimeOffset Time, long SchemaVersi
 /// <summary>A snapshot with what its commit recorded in <c>ducklake_snapshot_changes</c>.</summary>
 public sealed record SnapshotRecord(SnapshotInfo Snapshot, string ChangesMade, string? Author, string? CommitMessage)
 {
+    /// <summary>The commit's <c>commit_extra_info</c>: whatever its writer recorded beside the message.</summary>
+    public string? ExtraInfo { get; init; }
+
     public IReadOnlyList<SnapshotChange> Changes => SnapshotChange.Parse(ChangesMade);
 }
 

@@ -53,9 +53,11 @@ public sealed class LakeReader(Lakehouse lake)
     /// Creates one view per table (<c>"schema"."table"</c>) in the connection's database. A row filter, when given
     /// for a table, becomes part of the view: callers cannot reach the rows it excludes through the view. Files that
     /// <paramref name="passesFilter"/> vouches for (every row passes, e.g. by its partition value) are read unfiltered.
+    /// <paramref name="columns"/>, when given, is what the view shows of a table: which columns, under which names.
     /// </summary>
     public async Task CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
-        Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null)
+        Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
         var localPaths = await LocalizeAsync(content, cancellationToken);
         foreach (var schema in content.Tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
@@ -74,6 +76,8 @@ public sealed class LakeReader(Lakehouse lake)
                     body = $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes))}) AS vouched" +
                            (rest.Files.Count > 0 || rest.InlinedRows.Count > 0 ? $"\nUNION ALL\n{body}" : "");
             }
+            if (columns?.Invoke(table) is { } shown)
+                body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
     }

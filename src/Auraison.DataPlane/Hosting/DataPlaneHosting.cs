@@ -49,6 +49,7 @@ public static class DataPlaneHosting
         builder.Services.AddRateLimiting(builder.Configuration);
         builder.Services.AddSingleton<Policy.PolicyStore>();
         builder.Services.AddSingleton<Policy.RetentionJob>();
+        builder.Services.AddSingleton<Policy.RetentionFloors>();
         builder.Services.AddHostedService<Policy.RetentionScheduler>();
         builder.Services.AddSingleton<Policy.StorageQuota>();
         builder.Services.AddSingleton<Tables.TableSchemas>();

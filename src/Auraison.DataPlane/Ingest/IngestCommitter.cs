@@ -8,6 +8,7 @@ using Auraison.DataPlane.Maintenance;
 using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tables;
+using Auraison.DataPlane.Tenancy;
 using Microsoft.Extensions.Options;
 using HttpJsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
 
@@ -57,9 +58,14 @@ public sealed class IngestCommitter(IngestPreparer preparer, TableSchemas schema
         var requests = batch.Select(p => p.Request).ToList();
         var current = (await schemas.FindAsync(lake, name, cancellationToken)).Table ?? requests[0].Table;
         var small = requests.Where(r => r.Rows is not null).ToList();
-        // The small requests' rows are read from one file: the request's own, or one combining them all.
-        using var combined = small.Count > 1 ? RequestSpool.Combine([.. small.Select(r => r.Rows!)], lake.StagingDirectory) : null;
-        var source = small.Count == 0 ? null : SpoolSource.For(current, combined ?? small[0].Rows!, [.. small.Select(r => r.Command)]);
+        // The small requests' rows are read from one file per tenant (each tenant's fields go to its own columns):
+        // the request's own, or one combining that tenant's requests.
+        var byTenant = small.GroupBy(r => r.Command.TenantId).Select(g => g.ToList()).ToList();
+        using var spools = new SpoolSet();
+        var sources = byTenant.Select(group => SpoolSource.For(current,
+            group.Count > 1 ? spools.Add(RequestSpool.Combine([.. group.Select(r => r.Rows!)], lake.StagingDirectory)) : group[0].Rows!,
+            [.. group.Select(r => r.Command)])).ToList();
+        var source = sources.Count == 0 ? null : string.Join("\nUNION ALL BY NAME\n", sources);
         InlinedRows? inlined = null;
         IReadOnlyList<StagedFile> staged = [];
         try
@@ -88,7 +94,10 @@ public sealed class IngestCommitter(IngestPreparer preparer, TableSchemas schema
                 // Lineage, outbox and idempotency rows of every request go to the catalog in one round trip.
                 foreach (var request in requests) RecordLineage(commit, request, name, FilesOf(request, staged));
                 return 0;
-            }, cancellationToken, new CommitOptions { Author = "auraison-dataplane", Message = $"ingest {name} ({requests.Count} requests)" });
+            }, cancellationToken, new CommitOptions
+            {
+                Author = "auraison-dataplane", Message = $"ingest {name}", ExtraInfo = TenantCommits.Of(requests.Select(r => r.Command.TenantId)),
+            });
 
             foreach (var pending in batch)
             {
@@ -154,6 +163,23 @@ public sealed class IngestCommitter(IngestPreparer preparer, TableSchemas schema
         {
             QuarantinedCount = request.Command.Mode == OnError.Quarantine ? request.Plan.Errors.Count : null,
         };
+}
+
+/// <summary>Combined spools a commit made, deleted with it.</summary>
+internal sealed class SpoolSet : IDisposable
+{
+    private readonly List<RequestSpool> _spools = [];
+
+    public RequestSpool Add(RequestSpool spool)
+    {
+        _spools.Add(spool);
+        return spool;
+    }
+
+    public void Dispose()
+    {
+        foreach (var spool in _spools) spool.Dispose();
+    }
 }
 
 /// <summary>The commit lost to another request with the same Idempotency-Key (sent to another replica at the same time).</summary>

@@ -6,6 +6,7 @@ using Auraison.DataPlane.Lake.Writing;
 using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tables;
+using Auraison.DataPlane.Tenancy;
 using Microsoft.Extensions.Options;
 
 namespace Auraison.DataPlane.Ingest;
@@ -31,20 +32,19 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
     public async Task<PreparedIngest> PrepareAsync(Lakehouse lake, IngestCommand command, string spoolDirectory, CancellationToken cancellationToken)
     {
         var known = await schemas.FindAsync(lake, command.Table, cancellationToken);
-        var columns = known.Table is null ? [] : TableRegistry.UserColumns(known.Table);
         if (command.Records is ParquetSpool columnar) return await PrepareColumnarAsync(lake, command, columnar, known, cancellationToken);
         var records = (RequestSpool)command.Records;
-        var plan = RecordPlanner.Plan(records, columns, known.AcceptsNewFields);
+        var plan = RecordPlanner.Plan(records, TenantColumns.Definitions(known.Table, command.TenantId), known.AcceptsNewFields);
         if (plan.Errors.Count > 0 && command.Mode == OnError.Reject) throw Rejected(plan.Errors);
         var quarantineName = plan.Errors.Count > 0 ? new TableName("quarantine", $"{command.Table.Schema}__{command.Table.Name}") : (TableName?)null;
-        var (table, quarantine) = await EnsureSchemaAsync(lake, command.Table, known.Table, plan.NewColumns, quarantineName, cancellationToken);
+        var (table, quarantine) = await EnsureSchemaAsync(lake, command, known.Table, plan.NewColumns, quarantineName, cancellationToken);
 
         var prepared = new PreparedIngest(lake, command, table, plan);
         try
         {
             if (plan.Errors.Count == 0 && plan.Rewrite.Count == 0) prepared.UseRows(records, owned: false);
-            else prepared.UseRows(records.Select(plan.ValidRecords.ToHashSet(), plan.Rewrite, (writer, record) => Rewrite(writer, record, table),
-                spoolDirectory), owned: true);
+            else prepared.UseRows(records.Select(plan.ValidRecords.ToHashSet(), plan.Rewrite,
+                (writer, record) => Rewrite(writer, record, table, command.TenantId), spoolDirectory), owned: true);
             if (quarantine is not null) prepared.UseQuarantine(quarantine, await StageQuarantineAsync(lake, prepared, quarantine, spoolDirectory, cancellationToken));
             if (plan.ValidRecords.Count >= options.Value.Ingest.StageRows)
                 prepared.UseFiles(await StageAsync(lake, table, SpoolSource.For(table, prepared.Rows!, [command]), SpoolSource.Constants(command), cancellationToken));
@@ -69,10 +69,10 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
                 "on_error=quarantine is for JSON bodies; a columnar body is stored whole or refused with the rows that do not fit.");
         RecordPlan plan;
         await using (var work = lake.OpenWorkConnection())
-            plan = await ColumnarPlanner.PlanAsync(work, body, known.Table is null ? [] : TableRegistry.UserColumns(known.Table), known.AcceptsNewFields,
+            plan = await ColumnarPlanner.PlanAsync(work, body, TenantColumns.Definitions(known.Table, command.TenantId), known.AcceptsNewFields,
                 cancellationToken);
         if (plan.Errors.Count > 0) throw Rejected(plan.Errors);
-        var (table, _) = await EnsureSchemaAsync(lake, command.Table, known.Table, plan.NewColumns, null, cancellationToken);
+        var (table, _) = await EnsureSchemaAsync(lake, command, known.Table, plan.NewColumns, null, cancellationToken);
         var prepared = new PreparedIngest(lake, command, table, plan);
         try
         {
@@ -141,42 +141,46 @@ public sealed class IngestPreparer(TableSchemas schemas, StorageQuota quota, IOp
         return await StageAsync(lake, quarantine, SpoolSource.For(quarantine, spool, [prepared.Command]), SpoolSource.Constants(prepared.Command), cancellationToken);
     }
 
-    /// <summary>A record as DuckDB's reader reads it right: each field under its column's name, values in the forms it parses.</summary>
-    private static void Rewrite(Utf8JsonWriter writer, JsonElement record, LakeTable table)
+    /// <summary>A record as DuckDB's reader reads it right: each field under its column's field name, values in the forms it parses.</summary>
+    private static void Rewrite(Utf8JsonWriter writer, JsonElement record, LakeTable table, string tenant)
     {
         var first = true;
         foreach (var field in record.EnumerateObject())
         {
             if (first && field.Name == RequestSpool.IndexField) { first = false; continue; }
             first = false;
-            if (field.Value.ValueKind == JsonValueKind.Null || table.FindColumn(field.Name) is not { } column) continue;
-            writer.WritePropertyName(column.Name);
-            JsonTyping.Write(writer, field.Value, column.Type);
+            if (field.Value.ValueKind == JsonValueKind.Null || TenantColumns.Find(table, tenant, field.Name) is not { } column) continue;
+            writer.WritePropertyName(column.Field);
+            JsonTyping.Write(writer, field.Value, column.Stored.Type);
         }
     }
 
-    // Schema changes commit on their own, before the data: Parquet needs the new columns' ids.
-    private async Task<(LakeTable Table, LakeTable? Quarantine)> EnsureSchemaAsync(Lakehouse lake, TableName name, LakeTable? table,
+    // Schema changes commit on their own, before the data: Parquet needs the new columns' ids. The new fields become
+    // the tenant's own columns (see TenantColumns).
+    private async Task<(LakeTable Table, LakeTable? Quarantine)> EnsureSchemaAsync(Lakehouse lake, IngestCommand command, LakeTable? table,
         IReadOnlyList<ColumnDefinition> added, TableName? quarantineName, CancellationToken cancellationToken)
     {
         if (table is not null && added.Count == 0 && quarantineName is null) return (table, null);
+        var (name, tenant) = (command.Table, command.TenantId);
         schemas.Forget(name);
         var result = await lake.CommitAsync(async (commit, token) =>
         {
-            var current = table is null
-                ? await commit.DeclareAsync(new TableDeclaration(name, added, AcceptNewFields: true), token)
-                : await commit.CurrentAsync(table, token);
-            var missing = added.Where(c => current.FindColumn(c.Name) is null).ToList();
+            var current = table is null ? await commit.FindTableAsync(name.Schema, name.Name, token) : await commit.CurrentAsync(table, token);
+            current ??= await commit.DeclareAsync(new TableDeclaration(name, [.. added.Select(f => TenantColumns.New(f, tenant, ownTable: true))],
+                AcceptNewFields: true) { Owner = tenant }, token);
+            var missing = added.Where(f => TenantColumns.Find(current, tenant, f.Name) is null)
+                .Select(f => TenantColumns.New(f, tenant, ownTable: TenantColumns.Owner(current) == tenant)).ToList();
             if (missing.Count > 0) current = await commit.AddColumnsAsync(current, missing, token);
-            var conflicting = added.FirstOrDefault(c => current.FindColumn(c.Name) is { } existing && !existing.Type.Equals(c.Type));
+            var conflicting = added.FirstOrDefault(f => TenantColumns.Find(current, tenant, f.Name) is { } existing && !existing.Stored.Type.Equals(f.Type));
             if (conflicting is not null)
                 throw new IngestRejectedException(StatusCodes.Status409Conflict, "Concurrent schema change",
-                    $"Another writer created column '{conflicting.Name}' of {name} as {current.FindColumn(conflicting.Name)!.Type}, not {conflicting.Type}; retry the request.");
+                    $"Another request created field '{conflicting.Name}' of {name} as {TenantColumns.Find(current, tenant, conflicting.Name)!.Stored.Type}, not {conflicting.Type}; retry the request.");
+            // A quarantine table belongs to whoever owns the table it quarantines for.
             var quarantine = quarantineName is { } q
-                ? await commit.DeclareAsync(new TableDeclaration(q, QuarantineColumns, AcceptNewFields: false), token)
+                ? await commit.DeclareAsync(new TableDeclaration(q, QuarantineColumns, AcceptNewFields: false) { Owner = TenantColumns.Owner(current) }, token)
                 : null;
             return (current, quarantine);
-        }, cancellationToken, new CommitOptions { Author = "auraison-dataplane", Message = $"schema of {name}" });
+        }, cancellationToken, new CommitOptions { Author = "auraison-dataplane", Message = $"schema of {name}", ExtraInfo = TenantCommits.Of(tenant) });
         return result.Value;
     }
 

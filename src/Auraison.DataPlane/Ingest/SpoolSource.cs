@@ -1,7 +1,7 @@
 using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Schema;
-using Auraison.DataPlane.Tables;
+using Auraison.DataPlane.Tenancy;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
 namespace Auraison.DataPlane.Ingest;
@@ -13,18 +13,18 @@ namespace Auraison.DataPlane.Ingest;
 public static class SpoolSource
 {
     /// <summary>
-    /// The rows of one request's spool, or of a spool that combines several (<see cref="RequestSpool.Combine"/>, each
-    /// line carrying its request's place in <paramref name="requests"/>).
+    /// The rows of one request's spool, or of a spool that combines several of one tenant (<see cref="RequestSpool.Combine"/>,
+    /// each line carrying its request's place in <paramref name="requests"/>): each field read into the tenant's column for it.
     /// </summary>
     public static string For(LakeTable table, RequestSpool rows, IReadOnlyList<IngestCommand> requests)
     {
-        var columns = TableRegistry.UserColumns(table);
+        var columns = TenantColumns.Of(table, requests[0].TenantId);
         var combined = requests.Count > 1;
-        var types = string.Join(", ", columns.Select(c => $"{Literal(c.Name)}: {Literal(c.Type.ToDuckDb())}")
+        var types = string.Join(", ", columns.Select(c => $"{Literal(c.Field)}: {Literal(c.Stored.Type.ToDuckDb())}")
             .Prepend($"{Literal(RequestSpool.IndexField)}: 'BIGINT'")
             .Concat(combined ? [$"{Literal(RequestSpool.RequestField)}: 'BIGINT'"] : []));
         // JSON values keep the caller's formatting in the reader; json() stores them minified, as one value has one text.
-        var values = columns.Select(c => c.Type.Name == "json" ? $"json(r.{Identifier(c.Name)}) AS {Identifier(c.Name)}" : $"r.{Identifier(c.Name)}")
+        var values = columns.Select(c => (c.Stored.Type.Name == "json" ? $"json(r.{Identifier(c.Field)})" : $"r.{Identifier(c.Field)}") + $" AS {Identifier(c.Stored.Name)}")
             .Append($"r.{Identifier(RequestSpool.IndexField)} AS {Identifier(Lineage.RecordIndex)}");
         var read = $"read_json({Literal(rows.Path)}, format = 'newline_delimited', columns = {{{types}}}, maximum_object_size = 268435456) AS r";
         if (!combined)
@@ -36,11 +36,11 @@ public static class SpoolSource
                $"JOIN (VALUES {lineage}) AS l({names}) ON l.request = r.{Identifier(RequestSpool.RequestField)}";
     }
 
-    /// <summary>A columnar body's rows: its columns by name (DuckDB casts them to the table's types), with the request's lineage.</summary>
+    /// <summary>A columnar body's rows: its columns into the tenant's columns of the same field (DuckDB casts them), with the request's lineage.</summary>
     public static string For(LakeTable table, ParquetSpool body, IngestCommand command)
     {
-        var known = TableRegistry.UserColumns(table).Select(c => c.Name).ToHashSet(StringComparer.OrdinalIgnoreCase);
-        var values = body.Columns.Where(c => known.Contains(c.Name)).Select(c => $"src.{Identifier(c.Name)}")
+        var values = body.Columns.Select(c => (Body: c.Name, Column: TenantColumns.Find(table, command.TenantId, c.Name)))
+            .Where(c => c.Column is not null).Select(c => $"src.{Identifier(c.Body)} AS {Identifier(c.Column!.Stored.Name)}")
             .Append($"src.file_row_number AS {Identifier(Lineage.RecordIndex)}")
             .Concat(LineageValues(command).Zip(LineageColumns, (v, c) => $"{v} AS {Identifier(c)}"));
         return $"SELECT {string.Join(", ", values)} FROM ({body.Source}) AS src";

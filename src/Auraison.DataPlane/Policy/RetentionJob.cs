@@ -14,20 +14,21 @@ namespace Auraison.DataPlane.Policy;
 
 /// <summary>
 /// Applies a tenant's retention: deletes its rows ingested before the cut-off (whole files where a file holds only
-/// such rows) and their vectors, expires the lake snapshots that kept them readable — except those a world-model
-/// checkpoint still within its tenant's retention pins — and deletes the objects no remaining snapshot needs.
+/// such rows) and their vectors, forgets its deleted files from every lake snapshot (except what a world-model
+/// checkpoint still within its tenant's retention pins) and deletes those objects. Other tenants' history stays
+/// whole: the tenant's own time travel ends at the run instead (<see cref="RetentionFloors"/>).
 /// </summary>
-public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, IVectorStore vectors, TimeProvider time)
+public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, RetentionFloors floors, IVectorStore vectors, TimeProvider time)
 {
     public sealed record TableReport(string Table, long Rows);
 
     public sealed record Report(string TenantId, bool DryRun, DateTimeOffset? Cutoff, IReadOnlyList<TableReport> Tables, long Vectors,
-        IReadOnlyList<long> ExpiredSnapshots, IReadOnlyList<string> DeletedFiles);
+        IReadOnlyList<string> DeletedFiles);
 
     public async Task<Report> RunAsync(string tenant, bool dryRun, CancellationToken cancellationToken)
     {
         var policy = await policies.GetAsync(tenant, cancellationToken);
-        if (policy.RetentionDays is not { } days) return new Report(tenant, dryRun, null, [], 0, [], []);
+        if (policy.RetentionDays is not { } days) return new Report(tenant, dryRun, null, [], 0, []);
         var now = time.GetUtcNow();
         var cutoff = now.AddDays(-days);
         var lake = await lakes.GetAsync(cancellationToken);
@@ -40,18 +41,20 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, IVect
             var rows = dryRun
                 ? await CountAsync(lake, content, table, predicate, cancellationToken)
                 : (await lake.DeleteWhereAsync(table, predicate, cancellationToken,
-                    new CommitOptions { Author = "retention", Message = $"retention of tenant {tenant}: before {cutoff:O}" },
+                    new CommitOptions { Author = "retention", Message = $"retention: before {cutoff:O}", ExtraInfo = TenantCommits.Of(tenant) },
                     TenantData.Scope(tenant))).Value;
             if (rows > 0) tables.Add(new TableReport(table.QualifiedName, rows));
         }
 
         var expiredRequests = await ExpiredRequestsAsync(lake, tenant, cutoff, cancellationToken);
         var removedVectors = dryRun ? 0 : await vectors.DeleteAsync(tenant, expiredRequests, cancellationToken);
-        // Everything older than this run goes, except what live checkpoints pin: the deleted rows stay readable nowhere else.
+        // The tenant's deleted files leave every snapshot but those live checkpoints pin: its deleted rows stay readable nowhere else.
         var pinned = await PinnedAsync(lake, now, cancellationToken);
-        var expiry = await lake.ExpireSnapshotsAsync(now, pinned, dryRun, cancellationToken);
-        var cleanup = dryRun ? expiry : await lake.CleanupOldFilesAsync(now.AddMinutes(1), dryRun: false, cancellationToken);
-        return new Report(tenant, dryRun, cutoff, tables, removedVectors, expiry.Snapshots, cleanup.Files);
+        var forgotten = await lake.ForgetEndedAsync(Lineage.TenantId, tenant, pinned, dryRun, cancellationToken);
+        if (dryRun) return new Report(tenant, dryRun, cutoff, tables, removedVectors, forgotten.Files);
+        await floors.RecordAsync(lake, tenant, cutoff, now, cancellationToken);
+        var cleanup = await lake.CleanupOldFilesAsync(now.AddMinutes(1), dryRun: false, cancellationToken);
+        return new Report(tenant, dryRun, cutoff, tables, removedVectors, cleanup.Files);
     }
 
     /// <summary>Lake snapshots pinned by world-model checkpoints that are still within their own tenant's retention.</summary>
@@ -98,8 +101,8 @@ public sealed class RetentionScheduler(RetentionJob job, PolicyStore policies, L
                 foreach (var policy in (await policies.AllAsync(lake, stoppingToken)).Where(p => p.RetentionDays is not null))
                 {
                     var report = await job.RunAsync(policy.TenantId, dryRun: false, stoppingToken);
-                    logger.LogInformation("Retention of {Tenant}: {Rows} rows, {Files} files, {Snapshots} snapshots removed",
-                        policy.TenantId, report.Tables.Sum(t => t.Rows), report.DeletedFiles.Count, report.ExpiredSnapshots.Count);
+                    logger.LogInformation("Retention of {Tenant}: {Rows} rows, {Files} files removed",
+                        policy.TenantId, report.Tables.Sum(t => t.Rows), report.DeletedFiles.Count);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)

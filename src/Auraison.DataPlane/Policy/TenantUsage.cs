@@ -1,5 +1,4 @@
 using Auraison.DataPlane.Lake;
-using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
@@ -25,16 +24,6 @@ public static class TenantUsage
     }
 
     /// <summary>Bytes of the live data files in the tenant's partitions, in one catalog query (the quota check).</summary>
-    public static async Task<long> BytesAsync(Lakehouse lake, string tenant, CancellationToken cancellationToken)
-    {
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        return await connection.ScalarAsync<long?>(null,
-            """
-            SELECT CAST(sum(d.file_size_bytes) AS BIGINT) FROM ducklake_data_file d
-            JOIN ducklake_file_partition_value v ON v.data_file_id = d.data_file_id AND v.partition_key_index = 0
-            JOIN ducklake_partition_column k ON k.partition_id = d.partition_id AND k.table_id = d.table_id AND k.partition_key_index = 0
-            JOIN ducklake_column c ON c.table_id = k.table_id AND c.column_id = k.column_id AND c.end_snapshot IS NULL AND c.column_name = $2
-            WHERE d.end_snapshot IS NULL AND v.partition_value = $1
-            """, cancellationToken, tenant, Lineage.TenantId) ?? 0;
-    }
+    public static Task<long> BytesAsync(Lakehouse lake, string tenant, CancellationToken cancellationToken) =>
+        lake.LiveBytesInPartitionAsync(Lineage.TenantId, tenant, cancellationToken);
 }

@@ -33,16 +33,22 @@ public static class QueryApi
     }
 
     private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> GetAsync(HttpContext http, [AsParameters] QueryRequest request,
-        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, CancellationToken cancellationToken) =>
-        RunAsync(http, request, sessions, runner, snapshots, policies, cancellationToken);
+        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, RetentionFloors floors,
+        CancellationToken cancellationToken) =>
+        RunAsync(http, request, new(sessions, runner, snapshots, policies, floors), cancellationToken);
 
     private static Task<Results<Ok<QueryReply>, ProblemHttpResult>> PostAsync(HttpContext http, [FromBody] QueryRequest request,
-        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, CancellationToken cancellationToken) =>
-        RunAsync(http, request, sessions, runner, snapshots, policies, cancellationToken);
+        QuerySessions sessions, QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, RetentionFloors floors,
+        CancellationToken cancellationToken) =>
+        RunAsync(http, request, new(sessions, runner, snapshots, policies, floors), cancellationToken);
 
-    private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(HttpContext http, QueryRequest request, QuerySessions sessions,
-        QueryRunner runner, WorldModelSnapshots snapshots, PolicyStore policies, CancellationToken cancellationToken)
+    /// <summary>What running a query needs.</summary>
+    private sealed record Services(QuerySessions Sessions, QueryRunner Runner, WorldModelSnapshots Snapshots, PolicyStore Policies, RetentionFloors Floors);
+
+    private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(HttpContext http, QueryRequest request, Services services,
+        CancellationToken cancellationToken)
     {
+        var (sessions, runner, snapshots, policies, floors) = services;
         if (TenantAccess.Check(http, request.TenantId) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(request.Sql)) return Problems.BadRequest("sql is required.");
         if (request.MaxRows is < 1) return Problems.BadRequest("max_rows must be at least 1.");
@@ -59,7 +65,11 @@ public static class QueryApi
             var policy = await policies.GetAsync(request.TenantId!, cancellationToken);
             var query = await sessions.ParseAsync(request.Sql, cancellationToken);
             if (query.Refusal is { } refusal) throw QueryRunner.Refused(refusal);
-            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed);
+            // A checkpoint's snapshot stays readable for as long as the checkpoint; other time travel ends at the last retention run.
+            var oldestReadable = selector is SnapshotSelector.LatestSnapshot || request.AsOfSnapshot is not null
+                ? 0
+                : await floors.FloorAsync(request.TenantId!, cancellationToken);
+            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed, oldestReadable);
             return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken));
         }
         catch (SnapshotNotFoundException e)

@@ -45,10 +45,11 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
 
     /// <summary>
     /// The tenant's session at the snapshot the selector names, built on first use; with views for the tables of
-    /// <paramref name="only"/> alone when given (other tables of the lake then do not exist in it).
+    /// <paramref name="only"/> alone when given (other tables of the lake then do not exist in it). A snapshot older than
+    /// <paramref name="oldestReadable"/> is refused as not found.
     /// </summary>
     public async Task<QuerySession> GetAsync(string tenant, SnapshotSelector selector, Func<TableName, bool> allowed, string policyKey,
-        CancellationToken cancellationToken, IReadOnlySet<TableName>? only = null)
+        CancellationToken cancellationToken, IReadOnlySet<TableName>? only = null, long oldestReadable = 0)
     {
         var lake = await lakes.GetAsync(cancellationToken);
         SnapshotInfo snapshot;
@@ -57,6 +58,9 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         else
             await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
                 snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
+        if (snapshot.Id < oldestReadable)
+            throw new SnapshotNotFoundException(
+                $"Lake snapshot {snapshot.Id} is older than this tenant's last retention run (snapshot {oldestReadable}); time travel before it is not kept.");
         var key = $"{tenant}\u001f{snapshot.Id}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
         Lazy<Task<QuerySession>> session;
         lock (_gate)
@@ -90,14 +94,15 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
     {
         HashSet<TableName> forbidden = [];
-        var content = await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
+        var content = TenantData.Visible(await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
             TenantData.Scope(tenant).And(table =>
             {
                 if (allowed(new TableName(table.SchemaName, table.Name))) return true;
-                forbidden.Add(new TableName(table.SchemaName, table.Name));
+                // Only a table the tenant could see is named as refused; the others do not exist for it.
+                if (TenantColumns.Visible(table, tenant, hasRows: false)) forbidden.Add(new TableName(table.SchemaName, table.Name));
                 return false;
             }),
-            only?.Select(t => t.ToString()).ToList());
+            only?.Select(t => t.ToString()).ToList()), tenant);
         var root = new DuckDBConnection("Data Source=:memory:");
         await root.OpenAsync(cancellationToken);
         try
@@ -105,7 +110,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var query = options.Value.Query;
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
-            await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant));
+            await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
+                table => TenantData.ColumnsShown(table, tenant));
             HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
             if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
             {

@@ -38,6 +38,10 @@ public static class ServiceTables
           changed_by VARCHAR, old_policy VARCHAR, new_policy VARCHAR NOT NULL, PRIMARY KEY (tenant_id, version))
         """,
         """
+        CREATE TABLE IF NOT EXISTS dataplane_retention_runs(tenant_id VARCHAR NOT NULL, lake_snapshot_id BIGINT NOT NULL,
+          cutoff TIMESTAMP WITH TIME ZONE, ran_at TIMESTAMP WITH TIME ZONE, PRIMARY KEY (tenant_id, lake_snapshot_id))
+        """,
+        """
         CREATE TABLE IF NOT EXISTS dataplane_embedding_outbox(partition_id UUID PRIMARY KEY, tenant_id VARCHAR NOT NULL,
           table_name VARCHAR NOT NULL, lake_snapshot_id BIGINT, enqueued_at TIMESTAMP WITH TIME ZONE)
         """,

@@ -2,7 +2,6 @@ using System.Text.Json;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
-using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Tenancy;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -114,10 +113,21 @@ public static class SnapshotsApi
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         if (limit is < 1 or > MaxLimit) return Problems.BadRequest($"limit must be between 1 and {MaxLimit}.");
         var lake = await lakes.GetAsync(cancellationToken);
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var records = await new CatalogReader(connection, null, lake.DataPath).SnapshotsAsync(after ?? -1, limit ?? DefaultLimit, cancellationToken);
-        return TypedResults.Ok(records.Select(r => new LakeSnapshot(r.Snapshot.Id, r.Snapshot.Time, r.Snapshot.SchemaVersion,
-            r.Changes.Select(c => new LakeChange(c.Kind, c.Value)).ToList(), r.Author, r.CommitMessage)).ToList());
+        var history = new TenantHistory(tenantId!, await lake.TablesAsync(cancellationToken));
+        var wanted = limit ?? DefaultLimit;
+        List<LakeSnapshot> page = [];
+        // Other tenants' commits are skipped, so read on until the page is full or the history ends.
+        for (var from = after ?? -1; page.Count < wanted;)
+        {
+            var records = await lake.SnapshotsAsync(from, Math.Max(wanted, 100), cancellationToken);
+            if (records.Count == 0) break;
+            foreach (var record in records)
+                if (page.Count < wanted && history.Changes(record) is { } changes)
+                    page.Add(new LakeSnapshot(record.Snapshot.Id, record.Snapshot.Time, record.Snapshot.SchemaVersion,
+                        changes.Select(c => new LakeChange(c.Kind, c.Value)).ToList(), record.Author, record.CommitMessage));
+            from = records[^1].Snapshot.Id;
+        }
+        return TypedResults.Ok(page);
     }
 
     private static JsonElement Record(JsonElement body, Guid snapshotId)

@@ -9,6 +9,9 @@ public sealed record TableDeclaration(TableName Name, IReadOnlyList<ColumnDefini
     /// <summary>Partition keys after the tenant (and, for the event log, the ingest day).</summary>
     public IReadOnlyList<(string Column, PartitionTransform Transform)> ExtraPartitioning { get; init; } = [];
 
+    /// <summary>The tenant whose write creates the table (it is then that tenant's); null for a shared, declared table.</summary>
+    public string? Owner { get; init; }
+
     public static TableDeclaration Parse(string name, bool acceptNewFields, params (string Column, string Type)[] columns)
     {
         Identifiers.TryParseTable(name, out var table, out _);

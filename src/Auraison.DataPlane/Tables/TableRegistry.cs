@@ -30,13 +30,10 @@ public static class TableRegistry
         var table = await commit.EnsureTableAsync(declaration.Name.Schema, declaration.Name.Name,
             [.. declaration.Columns, .. Lineage.Columns], [.. Lineage.Partitioning(declaration.Name), .. declaration.ExtraPartitioning],
             cancellationToken);
-        if (commit.Created(table.Id))
-            await commit.SetTagAsync(table.Id, UnknownFieldsTag, declaration.AcceptNewFields ? "add" : "reject", cancellationToken);
-        return table;
+        if (!commit.Created(table.Id)) return table;
+        await commit.SetTagAsync(table.Id, UnknownFieldsTag, declaration.AcceptNewFields ? "add" : "reject", cancellationToken);
+        if (declaration.Owner is { } owner) await commit.SetTagAsync(table.Id, Tenancy.TenantColumns.OwnerTag, owner, cancellationToken);
+        return await commit.CurrentAsync(table, cancellationToken);
     }
 
-    /// <summary>The columns callers write: everything but lineage.</summary>
-    public static IReadOnlyList<ColumnDefinition> UserColumns(LakeTable table) =>
-        table.Columns.Where(c => !c.Name.StartsWith(Identifiers.ReservedPrefix, StringComparison.Ordinal))
-            .Select(c => new ColumnDefinition(c.Name, c.Type)).ToList();
 }

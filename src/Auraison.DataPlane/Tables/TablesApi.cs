@@ -2,8 +2,8 @@ using System.Text.RegularExpressions;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake;
-using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Writing;
 using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
@@ -109,11 +109,13 @@ public static partial class TablesApi
             {
                 var declared = await commit.DeclareAsync(declaration, token);
                 return (Table: declared, Created: commit.Created(declared.Id));
-            }, cancellationToken);
+            }, cancellationToken, new CommitOptions { Author = "auraison-dataplane", Message = $"declare {table}" });
+            if (TenantColumns.Owner(result.Value.Table) is not null)
+                return Problems.Conflict($"Table {table} already exists as a table a tenant's write created; declare shared tables before their first write.");
             var differences = columns.Where(c => result.Value.Table.FindColumn(c.Name) is not { } existing || !existing.Type.Equals(c.Type)).ToList();
             if (differences.Count > 0)
                 return Problems.Conflict($"Table {table} already exists with other columns: {string.Join(", ", differences.Select(d => $"{d.Name} {d.Type}"))}.");
-            var info = Describe(result.Value.Table, 0, null);
+            var info = Describe(result.Value.Table, null, 0, null);
             return result.Value.Created ? TypedResults.Created($"/data/tables/{table}", info) : TypedResults.Ok(info);
         }
         catch (LakeSchemaException e)
@@ -126,25 +128,20 @@ public static partial class TablesApi
     public static async Task<List<TableInfo>> DescribeAsync(Lakehouse lake, string tenant, Func<TableName, bool> include,
         CancellationToken cancellationToken)
     {
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken,
-            TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))), inlinedRows: false);
+        var content = TenantData.Visible(await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken,
+            TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))), inlinedRows: false), tenant);
         var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot)
             .Append(content.Data[t.Id].InlinedNewestSnapshot ?? -1).Max());
-        var times = await SnapshotTimesAsync(lake, changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
-        return content.Tables.Select(t => Describe(t, content.Data[t.Id].RowCount,
+        var times = await lake.SnapshotTimesAsync(changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
+        return content.Tables.Select(t => Describe(t, tenant, content.Data[t.Id].RowCount,
             changed[t.Id] >= 0 ? new LastChange(changed[t.Id], times[changed[t.Id]]) : null)).ToList();
     }
 
-    private static TableInfo Describe(LakeTable table, long rows, LastChange? change) =>
-        new($"{table.SchemaName}.{table.Name}", table.Columns.Select(c => new ColumnInfo(c.Name, c.Type.ToString())).ToList(), rows, change);
-
-    private static async Task<Dictionary<long, DateTimeOffset>> SnapshotTimesAsync(Lakehouse lake, IReadOnlyList<long> ids, CancellationToken cancellationToken)
-    {
-        if (ids.Count == 0) return [];
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var list = string.Join(", ", ids);
-        return (await connection.QueryAsync(null, $"SELECT snapshot_id, CAST(snapshot_time AS VARCHAR) FROM ducklake_snapshot WHERE snapshot_id IN ({list})",
-            r => (Id: r.GetInt64(0), At: DateTimeOffset.Parse(r.GetString(1), System.Globalization.CultureInfo.InvariantCulture)), cancellationToken))
-            .ToDictionary(r => r.Id, r => r.At);
-    }
+    /// <summary>A table as the tenant sees it (all its columns when <paramref name="tenant"/> is null: a declaration's reply).</summary>
+    private static TableInfo Describe(LakeTable table, string? tenant, long rows, LastChange? change) =>
+        new($"{table.SchemaName}.{table.Name}",
+            tenant is null
+                ? table.Columns.Select(c => new ColumnInfo(c.Name, c.Type.ToString())).ToList()
+                : TenantData.ColumnsShown(table, tenant).Select(c => new ColumnInfo(c.Shown, table.FindColumn(c.Stored)!.Type.ToString())).ToList(),
+            rows, change);
 }

@@ -38,5 +38,19 @@ public static class TenantData
         return true;
     }
 
+    /// <summary>The content without the tables the tenant cannot see (another tenant's, which it has not written to).</summary>
+    public static SnapshotContent Visible(SnapshotContent content, string tenant) =>
+        content with { Tables = [.. content.Tables.Where(t => TenantColumns.Visible(t, tenant, content.Data[t.Id].RowCount > 0))] };
+
+    /// <summary>The columns of a table as the tenant sees them, in the table's order: stored name → name shown (the field name).</summary>
+    public static IReadOnlyList<(string Stored, string Shown)> ColumnsShown(LakeTable table, string tenant)
+    {
+        var fields = TenantColumns.Of(table, tenant).ToDictionary(c => c.Stored.Id, c => c.Field);
+        return table.Columns
+            .Where(c => fields.ContainsKey(c.Id) || c.Name.StartsWith(Identifiers.ReservedPrefix, StringComparison.Ordinal))
+            .Select(c => (c.Name, fields.GetValueOrDefault(c.Id, c.Name)))
+            .ToList();
+    }
+
     public static string RowFilter(string tenant) => $"{Identifier(Lineage.TenantId)} = {Literal(tenant)}";
 }

@@ -32,6 +32,25 @@ public class MaintenanceTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Forgetting_one_partitions_deleted_rows_leaves_every_other_partitions_history_whole(LakeMode mode)
+    {
+        await using var test = await TestLake.CreateAsync(mode);
+        var ct = TestContext.Current.CancellationToken;
+        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
+        var table = await lake.CreateTableAsync("main", "t", "owner VARCHAR, batch INTEGER", ("owner", PartitionTransform.Identity));
+        var before = await lake.AppendAsync(table, "SELECT * FROM (VALUES ('a', 1), ('b', 1)) v(owner, batch)");
+        await lake.DeleteWhereAsync(table, "batch = 1", ct);
+        var forgotten = (await lake.CatalogRowsAsync("SELECT path FROM ducklake_data_file WHERE path LIKE '%owner=a%'")).Select(r => table.Directory + r[0]).ToList();
+
+        var report = await lake.ForgetEndedAsync("owner", "a", new HashSet<long>(), dryRun: false, ct);
+        await lake.CleanupOldFilesAsync(Future, dryRun: false, ct);
+
+        Assert.Equal(forgotten, report.Files);
+        Assert.Equal(["""{"owner":"b","batch":1}"""], await lake.QueryJsonAsync("SELECT owner, batch FROM main.t", SnapshotSelector.ById(before.SnapshotId)));
+        Assert.All(forgotten, f => Assert.False(lake.Storage.ExistsAsync(f, ct).Result));
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task Expired_files_are_scheduled_then_removed_from_the_object_store(LakeMode mode)
     {
         await using var test = await TestLake.CreateAsync(mode);

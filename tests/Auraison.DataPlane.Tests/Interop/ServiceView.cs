@@ -20,8 +20,14 @@ internal static class ServiceView
             var changesMade = string.Join(",", snapshot.GetProperty("changes").EnumerateArray()
                 .Select(c => c.GetProperty("kind").GetString() + ":" + c.GetProperty("value").GetString()));
             var at = $"&lake_snapshot_id={id}";
-            var tables = (await app.QueryAsync(tenant,
-                    "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema <> 'lineage' ORDER BY 1", at))
+            var listing = await app.QueryRawAsync(tenant,
+                "SELECT table_schema || '.' || table_name FROM information_schema.tables WHERE table_schema <> 'lineage' ORDER BY 1", at);
+            if (listing.StatusCode == System.Net.HttpStatusCode.NotFound)
+            {
+                views.Add(new SnapshotView(id, StockChanges.FromChangesMade(changesMade), new Dictionary<string, IReadOnlyList<string>>(), Readable: false));
+                continue;
+            }
+            var tables = (await listing.Content.ReadFromJsonAsync<JsonElement>(DataPlaneApp.Ct))
                 .GetProperty("rows").EnumerateArray().Select(r => r[0].GetString()!).ToList();
             List<(string Table, string Json)> rows = [];
             if (tables.Count > 0)

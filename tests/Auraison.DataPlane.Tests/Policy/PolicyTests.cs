@@ -164,6 +164,32 @@ public class PolicyTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Retention_of_one_tenant_leaves_other_tenants_time_travel_whole(LakeMode mode)
+    {
+        var time = new MovableTime();
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly, services: s => s.AddSingleton<TimeProvider>(time));
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "old" } });
+        var before = (await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "globex old" } }))
+            .GetProperty("lake_snapshot_id").GetInt64();
+        var boundary = DateTimeOffset.UtcNow;
+        await Task.Delay(20, Ct);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "new" } });
+        var oldFiles = await FilesAsync(app, "acme", "old", table: "job_outcomes", column: "job_id");
+        var lake = await app.LakehouseAsync();
+        await PutPolicyAsync(app, new { tenant_id = "acme", retention_days = 1 });
+        time.Now = boundary.AddDays(1);
+
+        (await app.Client.PostAsync("/data/policy/acme/retention?dry_run=false", null, Ct)).EnsureSuccessStatusCode();
+
+        var globexThen = await app.QueryAsync("globex", "SELECT job_id FROM job_outcomes", $"&lake_snapshot_id={before}");
+        var acmeThen = await app.QueryRawAsync("acme", "SELECT job_id FROM job_outcomes", $"&lake_snapshot_id={before}");
+        Assert.Equal("""[["globex old"]]""", globexThen.GetProperty("rows").GetRawText());
+        Assert.Equal(HttpStatusCode.NotFound, acmeThen.StatusCode);
+        Assert.Equal("""[["new"]]""", (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes")).GetProperty("rows").GetRawText());
+        Assert.All(oldFiles, f => Assert.False(lake.Storage.ExistsAsync(f, Ct).Result));
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task Retention_keeps_snapshots_pinned_by_live_checkpoints_until_those_expire_too(LakeMode mode)
     {
         var time = new MovableTime();
