@@ -141,12 +141,11 @@ public sealed class Lakehouse : IAsyncDisposable
         return await new CatalogReader(connection, null, DataPath).LiveBytesInPartitionAsync(column, value, cancellationToken);
     }
 
-    /// <summary>Throws when the catalog or the object store cannot be used.</summary>
-    public async Task CheckAsync(CancellationToken cancellationToken)
+    /// <summary>Throws when the catalog cannot be read.</summary>
+    public async Task CheckCatalogAsync(CancellationToken cancellationToken)
     {
-        await using (var connection = await Catalog.OpenAsync(cancellationToken))
-            await connection.ScalarAsync<long>(null, "SELECT max(snapshot_id) FROM ducklake_snapshot", cancellationToken);
-        await Storage.CheckAsync(cancellationToken);
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        await connection.ScalarAsync<long>(null, "SELECT max(snapshot_id) FROM ducklake_snapshot", cancellationToken);
     }
 
     /// <summary>A connection to the lake's in-process DuckDB, for preparing rows to append (temp tables, files).</summary>

@@ -51,6 +51,16 @@ public sealed class TestLake : IAsyncDisposable
         return new TestLake(mode, workDirectory, servers, id);
     }
 
+    /// <summary>A production lake on servers of the test's own (<see cref="PrivateServers"/>), which it may stop and start.</summary>
+    public static async Task<TestLake> CreateOnAsync(TestServers.Servers servers)
+    {
+        var id = "t" + Guid.CreateVersion7().ToString("N");
+        var workDirectory = Path.Combine(Path.GetTempPath(), "auraison-tests", id);
+        Directory.CreateDirectory(workDirectory);
+        await TestServers.PrepareAsync(servers);
+        return new TestLake(LakeMode.Production, workDirectory, servers, id);
+    }
+
     /// <summary>A production lake in a new, empty database: no schema, no extension, as a first install finds it.</summary>
     public static async Task<TestLake> CreateInEmptyDatabaseAsync()
     {

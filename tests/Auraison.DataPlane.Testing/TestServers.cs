@@ -63,7 +63,7 @@ public static class TestServers
     }
 
     // Only the bucket: the service creates the vector extension itself, as on a first install.
-    private static async Task PrepareAsync(Servers servers)
+    internal static async Task PrepareAsync(Servers servers)
     {
         using var s3 = servers.CreateS3Client();
         try

@@ -29,6 +29,12 @@ public abstract class CatalogDatabase : IAsyncDisposable
     /// </summary>
     public virtual IEnumerable<string> LookupIndexes => [];
 
+    /// <summary>
+    /// What ends a SELECT that claims rows for one worker among several processes (<c>FOR UPDATE SKIP LOCKED</c>
+    /// where the database has it; nothing where one process holds the catalog).
+    /// </summary>
+    public virtual string SkipLocked => "";
+
     /// <summary>Makes sure the namespace the catalog tables live in exists.</summary>
     public virtual Task EnsureNamespaceAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -20,6 +20,8 @@ public sealed class PostgresCatalogDatabase : CatalogDatabase
         _dataSource = NpgsqlDataSource.Create(builder);
     }
 
+    public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
+
     public override string Description { get; }
 
     public NpgsqlDataSource DataSource => _dataSource;

@@ -144,6 +144,12 @@ public sealed class RetrievalOptions
 
     /// <summary>Run the background indexer in this process (turn off on replicas that only serve queries).</summary>
     public bool IndexerEnabled { get; set; } = true;
+
+    /// <summary>Tries of one outbox entry before it is parked (shown in /data/retrieve/status) so the rest keep flowing.</summary>
+    public int IndexerMaxAttempts { get; set; } = 5;
+
+    /// <summary>How long a replica's claim on outbox entries lasts; entries of a replica that died are taken up after it.</summary>
+    public int IndexerLeaseSeconds { get; set; } = 300;
 }
 
 /// <summary>API keys. Production mode always requires them; the embedded default runs without them, for loopback callers only.</summary>

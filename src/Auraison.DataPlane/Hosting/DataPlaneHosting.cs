@@ -65,11 +65,13 @@ public static class DataPlaneHosting
         builder.Services.AddVectorStore();
         builder.Services.AddEmbeddings();
         builder.Services.AddSingleton<RetrievalService>();
+        builder.Services.AddSingleton<EmbeddingOutbox>();
         builder.Services.AddSingleton<EmbeddingIndexer>();
         if (builder.Configuration.GetValue($"{DataPlaneOptions.Section}:Retrieval:IndexerEnabled", true))
             builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddingIndexer>());
         builder.Services.AddHealthChecks()
-            .AddCheck<LakeHealthCheck>("lake")
+            .AddCheck<CatalogHealthCheck>("catalog")
+            .AddCheck<ObjectStoreHealthCheck>("object_store")
             .AddCheck<VectorStoreHealthCheck>("vectors");
         return builder;
     }

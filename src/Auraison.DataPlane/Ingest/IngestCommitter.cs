@@ -148,7 +148,8 @@ public sealed class IngestCommitter(IngestPreparer preparer, TableSchemas schema
         // Rows of retrievable tables wait in the outbox, in this same commit, until the indexer has embedded them.
         commit.ExecuteLater(
             """
-            INSERT INTO dataplane_embedding_outbox SELECT $1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE)
+            INSERT INTO dataplane_embedding_outbox (partition_id, tenant_id, table_name, lake_snapshot_id, enqueued_at)
+            SELECT $1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE)
             WHERE EXISTS (SELECT 1 FROM dataplane_retrieval_sources WHERE table_name = $3)
             """, command.PartitionId, command.TenantId, name.ToString(), commit.SnapshotId, CatalogReader.Timestamp(command.ReceivedAt));
         if (command.IdempotencyKey is null) return;

@@ -46,15 +46,19 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     /// <summary>
     /// The tenant's session at the snapshot the selector names, built on first use; with views for the tables of
     /// <paramref name="only"/> alone when given (other tables of the lake then do not exist in it). A snapshot older than
-    /// <paramref name="oldestReadable"/> is refused as not found.
+    /// <paramref name="oldestReadable"/> is refused as not found; the latest is asked of the catalog anew when what this
+    /// process knows is not newer than <paramref name="newerThan"/>.
     /// </summary>
     public async Task<QuerySession> GetAsync(string tenant, SnapshotSelector selector, Func<TableName, bool> allowed, string policyKey,
-        CancellationToken cancellationToken, IReadOnlySet<TableName>? only = null, long oldestReadable = 0)
+        CancellationToken cancellationToken, IReadOnlySet<TableName>? only = null, long oldestReadable = 0, long newerThan = -1)
     {
         var lake = await lakes.GetAsync(cancellationToken);
         SnapshotInfo snapshot;
         if (selector is SnapshotSelector.LatestSnapshot)
+        {
             snapshot = await lake.LatestAsync(TimeSpan.FromMilliseconds(options.Value.Query.LatestSnapshotMilliseconds), cancellationToken);
+            if (snapshot.Id <= newerThan) snapshot = await lake.LatestAsync(TimeSpan.Zero, cancellationToken);
+        }
         else
             await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
                 snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);

@@ -1,8 +1,6 @@
 using System.Globalization;
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Hosting;
-using Auraison.DataPlane.Lake;
-using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
@@ -15,11 +13,16 @@ namespace Auraison.DataPlane.Retrieval;
 /// Catches up with the embedding outbox in the background: for each ingest request of a retrievable table, renders
 /// its rows' text, embeds them and stores the vectors, then removes the outbox entry. Vectors are keyed by row, so
 /// a crash between storing and removing only repeats work that changes nothing; nothing is lost or stored twice.
+/// Entries are claimed (<see cref="EmbeddingOutbox"/>), so replicas share the work; one that fails is retried later
+/// on its own and parked after a few tries.
 /// </summary>
-public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions, RetrievalService retrieval,
+public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions, RetrievalService retrieval, EmbeddingOutbox outbox,
     IOptions<DataPlaneOptions> options, ILogger<EmbeddingIndexer> logger) : BackgroundService
 {
-    public sealed record OutboxEntry(Guid PartitionId, string TenantId, string Table);
+    private long _embedded;
+
+    /// <summary>Rows this process has embedded and stored since it started.</summary>
+    public long EmbeddedRows => Interlocked.Read(ref _embedded);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -42,26 +45,36 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
         }
     }
 
-    /// <summary>Indexes a batch of outbox entries; returns how many were done.</summary>
+    /// <summary>Indexes a batch of claimed outbox entries, each on its own; returns how many were claimed.</summary>
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var lake = await lakes.GetAsync(cancellationToken);
-        var entries = await PendingAsync(lake, 8, cancellationToken);
+        var entries = await outbox.ClaimAsync(lake, 8, cancellationToken);
         if (entries.Count == 0) return 0;
         var sources = (await RetrievalSources.ListAsync(lake, cancellationToken)).ToDictionary(s => s.Table, StringComparer.Ordinal);
         foreach (var entry in entries)
         {
-            if (sources.TryGetValue(entry.Table, out var source))
-                await IndexAsync(entry, source, cancellationToken);
-            await CompleteAsync(lake, entry, cancellationToken);
+            try
+            {
+                if (sources.TryGetValue(entry.Table, out var source)) await IndexAsync(entry, source, cancellationToken);
+                await outbox.CompleteAsync(lake, entry, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                logger.LogWarning(e, "Indexing {Table} request {PartitionId} of {Tenant} failed (try {Attempt})", entry.Table, entry.PartitionId,
+                    entry.TenantId, entry.Attempts);
+                await outbox.FailAsync(lake, entry, e, cancellationToken);
+            }
         }
         return entries.Count;
     }
 
-    internal async Task IndexAsync(OutboxEntry entry, RetrievalSource source, CancellationToken cancellationToken)
+    internal async Task IndexAsync(EmbeddingOutbox.Entry entry, RetrievalSource source, CancellationToken cancellationToken)
     {
         Identifiers.TryParseTable(entry.Table, out var table, out _, allowReservedSchema: true);
-        var session = await sessions.GetAsync(entry.TenantId, SnapshotSelector.Latest, _ => true, "all", cancellationToken, new HashSet<TableName> { table });
+        // The newest snapshot, but no older than the entry's commit (another replica's, perhaps a moment ago).
+        var session = await sessions.GetAsync(entry.TenantId, SnapshotSelector.Latest, _ => true, "all", cancellationToken, new HashSet<TableName> { table },
+            newerThan: entry.LakeSnapshotId - 1);
         if (!session.Tables.Contains(table)) return;
         var rows = await QueryRunner.RunTrustedAsync(session,
             $"SELECT * FROM {Qualified(table.Schema, table.Name)} WHERE {Identifier(Lineage.PartitionId)} = CAST($1 AS UUID) ORDER BY {Identifier(Lineage.RecordIndex)}",
@@ -71,10 +84,11 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
             var texts = chunk.Select(source.Render).ToList();
             var embeddings = await retrieval.EmbedAsync(texts, cancellationToken);
             await retrieval.StoreAsync(chunk.Select((row, i) => Document(entry, source, row, texts[i], embeddings[i])).ToList(), cancellationToken);
+            Interlocked.Add(ref _embedded, chunk.Length);
         }
     }
 
-    private static VectorDocument Document(OutboxEntry entry, RetrievalSource source, Dictionary<string, object?> row, string text, float[] embedding)
+    private static VectorDocument Document(EmbeddingOutbox.Entry entry, RetrievalSource source, Dictionary<string, object?> row, string text, float[] embedding)
     {
         var record = Convert.ToInt64(row[Lineage.RecordIndex], CultureInfo.InvariantCulture);
         return new VectorDocument(VectorDocument.IdOf(entry.Table, entry.PartitionId, record), entry.TenantId, entry.Table, entry.PartitionId,
@@ -83,19 +97,5 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
                 ? DateTimeOffset.Parse(time, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
                 : null,
             embedding);
-    }
-
-    internal static async Task<List<OutboxEntry>> PendingAsync(Lakehouse lake, int limit, CancellationToken cancellationToken)
-    {
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        return await connection.QueryAsync(null,
-            $"SELECT partition_id, tenant_id, table_name FROM dataplane_embedding_outbox ORDER BY enqueued_at LIMIT {limit.ToString(CultureInfo.InvariantCulture)}",
-            r => new OutboxEntry(r.GetGuid(0), r.GetString(1), r.GetString(2)), cancellationToken);
-    }
-
-    private static async Task CompleteAsync(Lakehouse lake, OutboxEntry entry, CancellationToken cancellationToken)
-    {
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(null, "DELETE FROM dataplane_embedding_outbox WHERE partition_id = $1", cancellationToken, entry.PartitionId);
     }
 }

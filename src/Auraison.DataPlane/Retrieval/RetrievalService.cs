@@ -1,18 +1,19 @@
 using System.Diagnostics;
 using Auraison.DataPlane.Hosting;
-using Auraison.DataPlane.Lake.Catalog;
 using Microsoft.Extensions.AI;
 
 namespace Auraison.DataPlane.Retrieval;
 
 /// <summary>Embeds, stores and searches; fuses vector and keyword rankings by reciprocal rank for hybrid search.</summary>
-public sealed class RetrievalService(IEmbeddingGenerator<string, Embedding<float>> embeddings, IVectorStore store, LakeAccessor lakes)
+public sealed class RetrievalService(IEmbeddingGenerator<string, Embedding<float>> embeddings, IVectorStore store, LakeAccessor lakes, TimeProvider time)
 {
     private const int RankConstant = 60;
     private readonly SemaphoreSlim _ensure = new(1, 1);
     private bool _ensured;
 
-    public sealed record Status(long PendingRequests, double? OldestPendingSeconds, long IndexedDocuments);
+    /// <summary>Indexer lag for a tenant; parked requests failed every try and wait for an operator.</summary>
+    public sealed record Status(long PendingRequests, double? OldestPendingSeconds, long IndexedDocuments, long ParkedRequests,
+        IReadOnlyList<EmbeddingOutbox.Parked> Parked);
 
     public async Task<float[][]> EmbedAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken)
     {
@@ -62,12 +63,10 @@ public sealed class RetrievalService(IEmbeddingGenerator<string, Embedding<float
     public async Task<Status> StatusAsync(string tenant, CancellationToken cancellationToken)
     {
         var lake = await lakes.GetAsync(cancellationToken);
-        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var pending = await connection.ScalarAsync<long>(null, "SELECT count(*) FROM dataplane_embedding_outbox WHERE tenant_id = $1", cancellationToken, tenant);
-        var oldest = await connection.ScalarAsync<string>(null,
-            "SELECT CAST(min(enqueued_at) AS VARCHAR) FROM dataplane_embedding_outbox WHERE tenant_id = $1", cancellationToken, tenant);
-        double? age = oldest is null ? null : Math.Max(0, (DateTimeOffset.UtcNow - DateTimeOffset.Parse(oldest, System.Globalization.CultureInfo.InvariantCulture)).TotalSeconds);
-        return new Status(pending, age, await store.CountAsync(tenant, cancellationToken));
+        var (pending, oldest) = await EmbeddingOutbox.PendingAsync(lake, tenant, cancellationToken);
+        var (parked, newest) = await EmbeddingOutbox.ParkedAsync(lake, tenant, 20, cancellationToken);
+        double? age = oldest is null ? null : Math.Max(0, (time.GetUtcNow() - oldest.Value).TotalSeconds);
+        return new Status(pending, age, await store.CountAsync(tenant, cancellationToken), parked, newest);
     }
 
     private async Task EnsureStoreAsync(int dimensions, CancellationToken cancellationToken)

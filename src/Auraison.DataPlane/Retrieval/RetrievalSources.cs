@@ -78,7 +78,7 @@ public static class RetrievalSources
         if (!backfill) return;
         await connection.ExecuteAsync(transaction,
             """
-            INSERT INTO dataplane_embedding_outbox
+            INSERT INTO dataplane_embedding_outbox (partition_id, tenant_id, table_name, lake_snapshot_id, enqueued_at)
             SELECT l.partition_id, l.tenant_id, l.table_name, l.lake_snapshot_id, l.ingested_at FROM dataplane_ingest_lineage l
             WHERE l.table_name = $1 AND NOT EXISTS (SELECT 1 FROM dataplane_embedding_outbox o WHERE o.partition_id = l.partition_id)
             """, cancellationToken, source.Table);

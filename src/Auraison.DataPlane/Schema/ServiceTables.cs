@@ -45,6 +45,12 @@ public static class ServiceTables
         CREATE TABLE IF NOT EXISTS dataplane_embedding_outbox(partition_id UUID PRIMARY KEY, tenant_id VARCHAR NOT NULL,
           table_name VARCHAR NOT NULL, lake_snapshot_id BIGINT, enqueued_at TIMESTAMP WITH TIME ZONE)
         """,
+        // Claims, retries and parking of outbox entries (added to catalogs created before them).
+        "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS attempts INTEGER DEFAULT 0",
+        "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS claimed_until TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS next_attempt_at TIMESTAMP WITH TIME ZONE",
+        "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS last_error VARCHAR",
+        "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS parked_at TIMESTAMP WITH TIME ZONE",
     ];
 
     public static async Task EnsureAsync(Lakehouse lake, CancellationToken cancellationToken)

@@ -76,7 +76,8 @@ public class ObjectStoreTests
         await using var test = await TestLake.CreateAsync(mode);
         await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
 
-        await lake.CheckAsync(ct);
+        await lake.CheckCatalogAsync(ct);
+        await lake.Storage.CheckAsync(ct);
     }
 
     private static byte[] RandomBytes(int count)

@@ -17,7 +17,7 @@ public class HealthApiTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        Assert.Equal(["lake", "vectors"], body.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Order());
+        Assert.Equal(["catalog", "object_store", "vectors"], body.GetProperty("checks").EnumerateArray().Select(c => c.GetProperty("name").GetString()).Order());
         Assert.All(body.GetProperty("checks").EnumerateArray(), c => Assert.Equal("healthy", c.GetProperty("status").GetString()));
     }
 
@@ -48,8 +48,8 @@ public class HealthApiTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
         var body = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
-        var lakeCheck = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "lake");
-        Assert.Equal("unhealthy", lakeCheck.GetProperty("status").GetString());
+        var catalogCheck = body.GetProperty("checks").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "catalog");
+        Assert.Equal("unhealthy", catalogCheck.GetProperty("status").GetString());
     }
 
     [Fact]

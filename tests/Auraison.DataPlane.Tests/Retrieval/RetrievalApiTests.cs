@@ -138,7 +138,8 @@ public class RetrievalApiTests
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task An_indexer_killed_midway_resumes_after_restart_without_losing_or_repeating_rows(LakeMode mode)
     {
-        var noIndexer = new Dictionary<string, string?> { ["DataPlane:Retrieval:IndexerEnabled"] = "false" };
+        // A lease of a second: the restarted replica takes up what the "crashed" one had claimed a second later.
+        var noIndexer = new Dictionary<string, string?> { ["DataPlane:Retrieval:IndexerEnabled"] = "false", ["DataPlane:Retrieval:IndexerLeaseSeconds"] = "1" };
         await using var test = await TestLake.CreateAsync(mode);
         var configuration = new Dictionary<string, string?>(test.HostConfiguration);
         foreach (var (key, value) in noIndexer) configuration[key] = value;
@@ -156,7 +157,7 @@ public class RetrievalApiTests
             }
             // Index one request's rows but "crash" before its outbox entry is removed.
             var lake = await first.Services.GetRequiredService<Auraison.DataPlane.Hosting.LakeAccessor>().GetAsync(Ct);
-            var pending = await EmbeddingIndexer.PendingAsync(lake, 10, Ct);
+            var pending = await first.Services.GetRequiredService<EmbeddingOutbox>().ClaimAsync(lake, 10, Ct);
             Assert.Equal(3, pending.Count);
             var source = (await RetrievalSources.ListAsync(lake, Ct)).Single(s => s.Table == "main.job_outcomes");
             await first.Services.GetRequiredService<EmbeddingIndexer>().IndexAsync(pending[0], source, Ct);
