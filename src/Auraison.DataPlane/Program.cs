@@ -2,6 +2,7 @@ using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
+using Auraison.DataPlane.Maintenance;
 using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
@@ -28,6 +29,7 @@ app.MapSnapshots();
 app.MapRetrieval();
 app.MapKeys();
 app.MapPolicy();
+app.MapMaintenance();
 
 await app.RunAsync();
 return 0;

@@ -6,8 +6,9 @@ using Auraison.DataPlane.Lake.Writing;
 namespace Auraison.DataPlane.Lake.Maintenance;
 
 /// <summary>
-/// Merges small files of one table and partition into one. Time travel is kept: the sources are ended at the merge
-/// snapshot (older snapshots still read them until expiry), and the merged file keeps every row's id.
+/// Merges small files (below a target size) of one table and partition into files of about that size. Time travel
+/// is kept: the sources are ended at the merge snapshot (older snapshots still read them until expiry), and the
+/// merged file keeps every row's id.
 /// </summary>
 public static class FileCompaction
 {
@@ -26,14 +27,32 @@ public static class FileCompaction
                 .GroupBy(f => (f.PartitionId, Values: partitionValues.GetValueOrDefault(f.Id, ""), Directory: DirectoryOf(table, f)))
                 .Where(g => g.Count() > 1);
             foreach (var group in groups)
-            {
-                var sources = group.ToList();
-                merged.AddRange(sources.Select(f => f.Path));
-                bytes += sources.Sum(f => f.FileSizeBytes);
-                if (!dryRun) await MergeAsync(lake, table, sources, group.Key.Directory, cancellationToken);
-            }
+                foreach (var sources in Batches(group.OrderBy(f => f.RowIdStart), smallFileBytes).Where(b => b.Count > 1))
+                {
+                    merged.AddRange(sources.Select(f => f.Path));
+                    bytes += sources.Sum(f => f.FileSizeBytes);
+                    if (!dryRun) await MergeAsync(lake, table, sources, group.Key.Directory, cancellationToken);
+                }
         }
         return new MaintenanceReport(dryRun, [], merged, bytes);
+    }
+
+    /// <summary>Consecutive files whose sizes add up to at most <paramref name="target"/> (a merged file is about that big).</summary>
+    private static IEnumerable<List<DataFileInfo>> Batches(IEnumerable<DataFileInfo> files, long target)
+    {
+        List<DataFileInfo> batch = [];
+        long size = 0;
+        foreach (var file in files)
+        {
+            if (batch.Count > 0 && size + file.FileSizeBytes > target)
+            {
+                yield return batch;
+                (batch, size) = ([], 0);
+            }
+            batch.Add(file);
+            size += file.FileSizeBytes;
+        }
+        if (batch.Count > 0) yield return batch;
     }
 
     private static async Task MergeAsync(Lakehouse lake, LakeTable table, IReadOnlyList<DataFileInfo> sources, string relativeDirectory,

@@ -31,6 +31,8 @@ public sealed class DataPlaneOptions
 
     public PolicyOptions Policy { get; set; } = new();
 
+    public MaintenanceOptions Maintenance { get; set; } = new();
+
     public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
 
     public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
@@ -173,4 +175,28 @@ public sealed class PolicyOptions
 {
     /// <summary>How often retention runs for every tenant with a retention limit; 0 turns the background job off.</summary>
     public int RetentionIntervalMinutes { get; set; } = 60;
+}
+
+/// <summary>Scheduled maintenance: which steps run, how often, and their thresholds.</summary>
+public sealed class MaintenanceOptions
+{
+    /// <summary>How often the scheduled steps run (each replica tries; one runs a step at a time); 0 turns the schedule off.</summary>
+    public int IntervalSeconds { get; set; } = 900;
+
+    /// <summary>Steps the schedule runs, comma-separated, in this order (a string: a bound list would add to the default, not replace it).</summary>
+    public string Steps { get; set; } = "flush,merge,expire,cleanup,orphans";
+
+    public IReadOnlyList<string> StepList() => Steps.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    /// <summary>Files below this size are merged, per table and partition, into files of about this size.</summary>
+    public int MergeTargetMegabytes { get; set; } = 64;
+
+    /// <summary>Lake snapshots older than this expire, except those a live world-model checkpoint pins.</summary>
+    public int KeepSnapshotsHours { get; set; } = 168;
+
+    /// <summary>How long a file no snapshot needs stays in storage before deletion: running queries and cached sessions finish first.</summary>
+    public int CleanupGraceMinutes { get; set; } = 60;
+
+    /// <summary>Objects no catalog row names are deleted once this old (younger ones may belong to a commit in flight).</summary>
+    public int OrphanGraceHours { get; set; } = 24;
 }

@@ -25,6 +25,10 @@ public sealed class DataPlaneOptionsValidator : IValidateOptions<DataPlaneOption
         if (options.Ingest.MaxBodyBytes < 1 || options.Ingest.MaxRecordsPerRequest < 1 || options.Ingest.MaxBatchRequests < 1 || options.Ingest.MaxBatchRows < 1)
             failures.Add("DataPlane:Ingest limits must be at least 1.");
         if (options.Ingest.LingerMilliseconds is < 0 or > 1000) failures.Add("DataPlane:Ingest:LingerMilliseconds must be between 0 and 1000.");
+        if (options.Maintenance.StepList().FirstOrDefault(step => !Maintenance.MaintenanceSteps.Names.Contains(step)) is { } unknownStep)
+            failures.Add($"DataPlane:Maintenance:Steps has '{unknownStep}'; the steps are {string.Join(", ", Maintenance.MaintenanceSteps.Names)}.");
+        if (options.Maintenance is { IntervalSeconds: < 0 } or { MergeTargetMegabytes: < 1 } or { KeepSnapshotsHours: < 0 } or { CleanupGraceMinutes: < 0 } or { OrphanGraceHours: < 1 })
+            failures.Add("DataPlane:Maintenance settings must not be negative (MergeTargetMegabytes and OrphanGraceHours at least 1).");
         if (options.Retrieval.IndexerMaxAttempts < 1 || options.Retrieval.IndexerLeaseSeconds < 1)
             failures.Add("DataPlane:Retrieval:IndexerMaxAttempts and DataPlane:Retrieval:IndexerLeaseSeconds must be at least 1.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

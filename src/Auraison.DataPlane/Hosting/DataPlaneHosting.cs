@@ -50,6 +50,10 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Policy.PolicyStore>();
         builder.Services.AddSingleton<Policy.RetentionJob>();
         builder.Services.AddSingleton<Policy.RetentionFloors>();
+        builder.Services.AddSingleton<Maintenance.MaintenanceSteps>();
+        builder.Services.AddSingleton<Maintenance.MaintenanceRuns>();
+        builder.Services.AddSingleton<Maintenance.MaintenanceRunner>();
+        builder.Services.AddHostedService<Maintenance.MaintenanceScheduler>();
         builder.Services.AddHostedService<Policy.RetentionScheduler>();
         builder.Services.AddSingleton<Policy.StorageQuota>();
         builder.Services.AddSingleton<Tables.TableSchemas>();

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
-using Auraison.DataPlane.Lake.Maintenance;
 using Auraison.DataPlane.Snapshots;
 
 namespace Auraison.DataPlane.Maintenance;
@@ -23,8 +22,11 @@ public static class PinnedSnapshots
         return checkpoints.Where(c => cutoffOf(c.Tenant) is not { } cutoff || c.At >= cutoff).Select(c => c.Snapshot).ToHashSet();
     }
 
-    /// <summary>Expires lake snapshots older than the cut-off, keeping every one a world-model snapshot pins.</summary>
-    public static async Task<MaintenanceReport> ExpireUnpinnedAsync(Lakehouse lake, DateTimeOffset olderThan, bool dryRun,
-        CancellationToken cancellationToken) =>
-        await lake.ExpireSnapshotsAsync(olderThan, await FindAsync(lake, _ => null, cancellationToken), dryRun, cancellationToken);
+    /// <summary>Snapshots pinned by checkpoints within their tenant's retention (per the tenants' policies now).</summary>
+    public static async Task<IReadOnlySet<long>> LiveAsync(Lakehouse lake, Policy.PolicyStore policies, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        var cutoffs = (await policies.AllAsync(lake, cancellationToken)).Where(p => p.RetentionDays is not null)
+            .ToDictionary(p => p.TenantId, p => now.AddDays(-p.RetentionDays!.Value));
+        return await FindAsync(lake, tenant => cutoffs.TryGetValue(tenant, out var cutoff) ? cutoff : null, cancellationToken);
+    }
 }

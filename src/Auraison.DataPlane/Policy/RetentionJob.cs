@@ -49,20 +49,12 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, Reten
         var expiredRequests = await ExpiredRequestsAsync(lake, tenant, cutoff, cancellationToken);
         var removedVectors = dryRun ? 0 : await vectors.DeleteAsync(tenant, expiredRequests, cancellationToken);
         // The tenant's deleted files leave every snapshot but those live checkpoints pin: its deleted rows stay readable nowhere else.
-        var pinned = await PinnedAsync(lake, now, cancellationToken);
+        var pinned = await PinnedSnapshots.LiveAsync(lake, policies, now, cancellationToken);
         var forgotten = await lake.ForgetEndedAsync(Lineage.TenantId, tenant, pinned, dryRun, cancellationToken);
         if (dryRun) return new Report(tenant, dryRun, cutoff, tables, removedVectors, forgotten.Files);
         await floors.RecordAsync(lake, tenant, cutoff, now, cancellationToken);
         var cleanup = await lake.CleanupOldFilesAsync(now.AddMinutes(1), dryRun: false, cancellationToken);
         return new Report(tenant, dryRun, cutoff, tables, removedVectors, cleanup.Files);
-    }
-
-    /// <summary>Lake snapshots pinned by world-model checkpoints that are still within their own tenant's retention.</summary>
-    private async Task<IReadOnlySet<long>> PinnedAsync(Lakehouse lake, DateTimeOffset now, CancellationToken cancellationToken)
-    {
-        var cutoffs = (await policies.AllAsync(lake, cancellationToken)).Where(p => p.RetentionDays is not null)
-            .ToDictionary(p => p.TenantId, p => now.AddDays(-p.RetentionDays!.Value));
-        return await PinnedSnapshots.FindAsync(lake, tenant => cutoffs.TryGetValue(tenant, out var cutoff) ? cutoff : null, cancellationToken);
     }
 
     private static async Task<List<Guid>> ExpiredRequestsAsync(Lakehouse lake, string tenant, DateTimeOffset cutoff, CancellationToken cancellationToken)

@@ -45,6 +45,14 @@ public static class ServiceTables
         CREATE TABLE IF NOT EXISTS dataplane_embedding_outbox(partition_id UUID PRIMARY KEY, tenant_id VARCHAR NOT NULL,
           table_name VARCHAR NOT NULL, lake_snapshot_id BIGINT, enqueued_at TIMESTAMP WITH TIME ZONE)
         """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_maintenance_locks(step VARCHAR PRIMARY KEY, holder VARCHAR, held_until TIMESTAMP WITH TIME ZONE)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_maintenance_runs(run_id VARCHAR PRIMARY KEY, step VARCHAR NOT NULL, dry_run BOOLEAN NOT NULL,
+          outcome VARCHAR NOT NULL, started_at TIMESTAMP WITH TIME ZONE, milliseconds BIGINT, replica VARCHAR, snapshots BIGINT, files BIGINT,
+          bytes BIGINT, detail VARCHAR)
+        """,
         // Claims, retries and parking of outbox entries (added to catalogs created before them).
         "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS attempts INTEGER DEFAULT 0",
         "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS claimed_until TIMESTAMP WITH TIME ZONE",

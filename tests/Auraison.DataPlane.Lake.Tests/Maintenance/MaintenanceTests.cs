@@ -122,4 +122,23 @@ public class MaintenanceTests
         var changes = await lake.CatalogRowsAsync("SELECT changes_made FROM ducklake_snapshot_changes WHERE snapshot_id > $1 ORDER BY snapshot_id", beforeSnapshot);
         Assert.Equal([[$"merge_adjacent:{table.Id}"], [$"merge_adjacent:{table.Id}"]], changes);
     }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Merging_fills_each_merged_file_up_to_the_target_size(LakeMode mode)
+    {
+        await using var test = await TestLake.CreateAsync(mode);
+        var ct = TestContext.Current.CancellationToken;
+        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
+        var table = await lake.CreateTableAsync("main", "t", "n INTEGER");
+        for (var i = 0; i < 4; i++) await lake.AppendAsync(table, $"SELECT {i} * 10 + r AS n FROM range(3) x(r)");
+        var sizes = (await lake.ReadAsync(SnapshotSelector.Latest, ct)).Data[table.Id].Files.Select(f => f.FileSizeBytes).ToList();
+        var before = await lake.QueryJsonAsync("SELECT * FROM main.t ORDER BY ALL");
+
+        // Room for two of the small files per merged file, not three.
+        var report = await lake.MergeAdjacentFilesAsync(smallFileBytes: sizes.Max() * 2, dryRun: false, ct);
+
+        Assert.Equal(4, report.Files.Count);
+        Assert.Equal(2, (await lake.ReadAsync(SnapshotSelector.Latest, ct)).Data[table.Id].Files.Count);
+        Assert.Equal(before, await lake.QueryJsonAsync("SELECT * FROM main.t ORDER BY ALL"));
+    }
 }

@@ -22,6 +22,18 @@ public class ConfigurationTests
         Assert.StartsWith(named, line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("flush,vacuum")]
+    [InlineData("flush,,expire, cleanup,merged")]
+    public void An_unknown_maintenance_step_is_a_failure_naming_it(string steps)
+    {
+        var options = new DataPlaneOptions { Maintenance = { Steps = steps } };
+
+        var result = new DataPlaneOptionsValidator().Validate(null, options);
+
+        Assert.StartsWith("DataPlane:Maintenance:Steps", Assert.Single(result.Failures ?? []), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void The_embedded_default_is_valid()
     {

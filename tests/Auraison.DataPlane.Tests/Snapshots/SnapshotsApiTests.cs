@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using Auraison.DataPlane.Maintenance;
 
 namespace Auraison.DataPlane.Tests.Snapshots;
 
@@ -149,21 +148,6 @@ public class SnapshotsApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await app.Client.GetAsync($"/data/snapshots/{id}?tenant_id=globex", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await app.QueryRawAsync("globex", "SELECT 1", $"&as_of_snapshot={id}")).StatusCode);
         Assert.Equal(0, (await app.Client.GetFromJsonAsync<JsonElement>("/data/snapshots?tenant_id=globex", Ct)).GetArrayLength());
-    }
-
-    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
-    public async Task Expiring_old_lake_snapshots_keeps_the_ones_checkpoints_pin(LakeMode mode)
-    {
-        await using var app = await DataPlaneApp.StartAsync(mode);
-        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
-        var id = (await PostOkAsync(app, WorldModel("acme"))).GetProperty("snapshot_id").GetString();
-        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
-        var lake = await app.LakehouseAsync();
-
-        var report = await PinnedSnapshots.ExpireUnpinnedAsync(lake, DateTimeOffset.UtcNow.AddDays(1), dryRun: false, Ct);
-
-        Assert.NotEmpty(report.Snapshots);
-        Assert.Equal("[[1]]", (await app.QueryAsync("acme", "SELECT count(*) FROM job_outcomes", $"&as_of_snapshot={id}")).GetProperty("rows").GetRawText());
     }
 
     [Fact]
