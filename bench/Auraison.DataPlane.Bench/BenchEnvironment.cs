@@ -58,6 +58,8 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ["DataPlane__DataDir"] = Path.Combine(work, "service"), ["DataPlane__Catalog"] = catalog, ["DataPlane__Vectors"] = catalog,
             ["DataPlane__DataPath"] = $"s3://bench/{schema}/", ["DataPlane__S3__ServiceUrl"] = s3, ["DataPlane__S3__AccessKey"] = "S3RVER",
             ["DataPlane__S3__SecretKey"] = "S3RVER", ["DataPlane__Auth__BootstrapKey"] = BootstrapKey, ["Serilog__MinimumLevel__Default"] = "Warning",
+            // Each workload measures the files it wrote: a scheduled merge in the middle would change what is measured.
+            ["DataPlane__Maintenance__IntervalSeconds"] = "0",
         });
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BootstrapKey);

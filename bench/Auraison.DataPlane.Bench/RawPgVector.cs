@@ -18,22 +18,22 @@ internal sealed class RawPgVector(string connectionString) : IAsyncDisposable
 
     private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(connectionString);
 
+    /// <summary>One round trip, as a careful client would send it: BEGIN, the settings, the query, COMMIT.</summary>
     public async Task<List<string>> NearestAsync(string tenant, float[] vector, int k, Search search)
     {
         await using var connection = await _data.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var settings = search == Search.Exact
-            ? "SET LOCAL enable_indexscan = off"
-            : $"SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {PgVectorStore.EfSearch(k)}";
-        await using (var set = new NpgsqlCommand(settings, connection)) await set.ExecuteNonQueryAsync();
-        await using var command = new NpgsqlCommand(
-            $"SELECT id FROM dataplane_vectors WHERE tenant_id = $1 ORDER BY embedding <=> $2::vector LIMIT {k}", connection);
-        command.Parameters.Add(new NpgsqlParameter { Value = tenant });
-        command.Parameters.Add(new NpgsqlParameter { Value = "[" + string.Join(",", vector.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]" });
+        await using var batch = new NpgsqlBatch(connection);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        foreach (var setting in search == Search.Exact ? PgVectorStore.ExactSearch : PgVectorStore.HnswSearch(k))
+            batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+        var query = new NpgsqlBatchCommand($"SELECT id FROM dataplane_vectors WHERE tenant_id = $1 ORDER BY embedding <=> $2::vector LIMIT {k}");
+        query.Parameters.Add(new NpgsqlParameter { Value = tenant });
+        query.Parameters.Add(new NpgsqlParameter { Value = "[" + string.Join(",", vector.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]" });
+        batch.BatchCommands.Add(query);
+        batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
         List<string> ids = [];
-        await using (var reader = await command.ExecuteReaderAsync())
+        await using (var reader = await batch.ExecuteReaderAsync())
             while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
-        await transaction.CommitAsync();
         return ids;
     }
 

@@ -4,6 +4,7 @@ using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
+using Auraison.DataPlane.Tables;
 using Microsoft.Extensions.Options;
 using Serilog;
 
@@ -64,6 +65,7 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<IngestQueue>();
         builder.Services.AddSingleton<IngestService>();
         builder.Services.AddSingleton<QuerySessions>();
+        builder.Services.AddSingleton<TableListings>();
         builder.Services.AddSingleton<QueryRunner>();
         builder.Services.AddSingleton<Snapshots.WorldModelSnapshots>();
         builder.Services.AddVectorStore();

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
+using Auraison.DataPlane.Hosting;
 using Pgvector;
 
 namespace Auraison.DataPlane.Retrieval;
@@ -15,9 +16,12 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
     private readonly NpgsqlDataSource _dataSource;
     private readonly int _exactSearchThreshold;
     private readonly string? _schema;
+    // Whether a tenant is small enough for exact search, decided at most once a minute instead of counting per query.
+    private readonly RecentValues<string, string> _searchOf;
 
-    public PgVectorStore(string connectionString, int exactSearchThreshold)
+    public PgVectorStore(string connectionString, int exactSearchThreshold, TimeProvider time)
     {
+        _searchOf = new(time, TimeSpan.FromMinutes(1));
         var builder = new NpgsqlDataSourceBuilder(connectionString);
         builder.UseVector();
         _dataSource = builder.Build();
@@ -85,24 +89,26 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
     public async Task<IReadOnlyList<SearchHit>> NearestAsync(VectorSearch search, int limit, CancellationToken cancellationToken)
     {
         await using var connection = await _dataSource.OpenConnectionAsync(cancellationToken);
-        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var exact = await IsSmallAsync(connection, search.TenantId, cancellationToken);
-        // Small tenants: exact search. Large ones: HNSW that keeps walking the graph until the filter has let enough through.
-        await Execute(connection, exact
-            ? "SET LOCAL enable_indexscan = off"
-            : $"SET LOCAL hnsw.iterative_scan = relaxed_order; SET LOCAL hnsw.ef_search = {EfSearch(limit).ToString(CultureInfo.InvariantCulture)}",
-            cancellationToken);
+        var exact = await _searchOf.GetAsync(search.TenantId, async () =>
+            await IsSmallAsync(connection, search.TenantId, cancellationToken) ? "exact" : "hnsw") == "exact";
         List<object?> args = [new Vector(search.QueryVector!)];
         var where = Filters(search, args);
         var hits = await ReadHitsAsync(connection,
             $"SELECT id, text, metadata::text, table_name, occurred_at, 1 - (embedding <=> $1) AS score FROM dataplane_vectors WHERE {where} " +
-            $"ORDER BY embedding <=> $1 LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", args, cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+            $"ORDER BY embedding <=> $1 LIMIT {limit.ToString(CultureInfo.InvariantCulture)}", args, cancellationToken,
+            exact ? ExactSearch : HnswSearch(limit));
         return hits.OrderByDescending(h => h.Score).ToList();
     }
 
+    /// <summary>Small tenants: a scan of their own rows is exact and cheaper than walking a graph shared with everyone.</summary>
+    public static readonly string[] ExactSearch = ["SET LOCAL enable_indexscan = off"];
+
+    /// <summary>Large tenants: HNSW that keeps walking the graph until the tenant filter has let enough through.</summary>
+    public static string[] HnswSearch(int limit) =>
+        ["SET LOCAL hnsw.iterative_scan = relaxed_order", $"SET LOCAL hnsw.ef_search = {EfSearch(limit).ToString(CultureInfo.InvariantCulture)}"];
+
     /// <summary>Candidates the HNSW walk keeps: pgvector's default of 40 loses too much recall at 384 dimensions.</summary>
-    public static int EfSearch(int limit) => Math.Max(100, limit * 4);
+    public static int EfSearch(int limit) => Math.Max(200, limit * 20);
 
     public async Task<IReadOnlyList<SearchHit>> KeywordAsync(VectorSearch search, int limit, CancellationToken cancellationToken)
     {
@@ -173,11 +179,19 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         return string.Join(" AND ", where);
     }
 
-    private static async Task<List<SearchHit>> ReadHitsAsync(NpgsqlConnection connection, string sql, List<object?> args, CancellationToken cancellationToken)
+    /// <summary>Runs the query after the settings, all in one round trip; the settings hold for its transaction only.</summary>
+    private static async Task<List<SearchHit>> ReadHitsAsync(NpgsqlConnection connection, string sql, List<object?> args, CancellationToken cancellationToken,
+        params IReadOnlyList<string> settings)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var arg in args) command.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
+        var wrapped = settings.Count > 0;
+        if (wrapped) batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
+        foreach (var setting in settings) batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
+        var query = new NpgsqlBatchCommand(sql);
+        foreach (var arg in args) query.Parameters.Add(new NpgsqlParameter { Value = arg ?? DBNull.Value });
+        batch.BatchCommands.Add(query);
+        if (wrapped) batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
+        await using var reader = await batch.ExecuteReaderAsync(cancellationToken);
         List<SearchHit> hits = [];
         while (await reader.ReadAsync(cancellationToken))
             hits.Add(new SearchHit(reader.GetString(0), reader.GetString(1), Convert.ToDouble(reader.GetValue(5), CultureInfo.InvariantCulture),

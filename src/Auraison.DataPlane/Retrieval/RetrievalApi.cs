@@ -93,14 +93,15 @@ public static class RetrievalApi
 
     /// <summary>All sources for a management key without a tenant; for a tenant, those of the tables it can see.</summary>
     private static async Task<Results<Ok<List<RetrievalSource>>, ProblemHttpResult>> SourcesAsync(HttpContext http,
-        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, CancellationToken cancellationToken)
+        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, Tables.TableListings listings,
+        CancellationToken cancellationToken)
     {
         var lake = await lakes.GetAsync(cancellationToken);
         var sources = await RetrievalSources.ListAsync(lake, cancellationToken);
         if (tenantId is null && http.Caller().Tenant is null) return TypedResults.Ok(sources);
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         var policy = await policies.GetAsync(tenantId!, cancellationToken);
-        var visible = (await Tables.TablesApi.DescribeAsync(lake, tenantId!, policy.Allows, cancellationToken)).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
+        var visible = (await listings.GetAsync(lake, tenantId!, policy, cancellationToken)).Select(t => t.Name).ToHashSet(StringComparer.Ordinal);
         return TypedResults.Ok(sources.Where(s => visible.Contains(s.Table)).ToList());
     }
 

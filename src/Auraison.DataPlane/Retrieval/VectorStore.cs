@@ -92,6 +92,6 @@ public static class VectorStoreRegistration
             var options = provider.GetRequiredService<IOptions<DataPlaneOptions>>().Value;
             return options.IsEmbeddedVectors
                 ? new DuckDbVectorStore(Path.Combine(options.DataDir, "vectors.duckdb"))
-                : new PgVectorStore(options.Vectors!, options.Retrieval.ExactSearchThreshold);
+                : new PgVectorStore(options.Vectors!, options.Retrieval.ExactSearchThreshold, provider.GetRequiredService<TimeProvider>());
         });
 }

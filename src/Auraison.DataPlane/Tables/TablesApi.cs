@@ -39,13 +39,14 @@ public static partial class TablesApi
     [GeneratedRegex(@"^(year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$", RegexOptions.IgnoreCase)]
     private static partial Regex TransformKey();
 
-    private static async Task<Results<Ok<List<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
-        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<IReadOnlyList<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
+        [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, TableListings listings,
+        CancellationToken cancellationToken)
     {
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         var lake = await lakes.GetAsync(cancellationToken);
         var policy = await policies.GetAsync(tenantId!, cancellationToken);
-        return TypedResults.Ok(await DescribeAsync(lake, tenantId!, policy.Allows, cancellationToken));
+        return TypedResults.Ok(await listings.GetAsync(lake, tenantId!, policy, cancellationToken));
     }
 
     private static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(HttpContext http, string name,
@@ -126,9 +127,9 @@ public static partial class TablesApi
 
     /// <summary>Tables as one tenant sees them: its rows only, counted from the catalog's file statistics.</summary>
     public static async Task<List<TableInfo>> DescribeAsync(Lakehouse lake, string tenant, Func<TableName, bool> include,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, SnapshotSelector? at = null)
     {
-        var content = TenantData.Visible(await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken,
+        var content = TenantData.Visible(await lake.ReadAsync(at ?? SnapshotSelector.Latest, cancellationToken,
             TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))), inlinedRows: false), tenant);
         var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot)
             .Append(content.Data[t.Id].InlinedNewestSnapshot ?? -1).Max());

@@ -8,7 +8,7 @@ public class VectorStoreTests
 
     private static IVectorStore Create(TestLake lake, int exactSearchThreshold) => lake.Mode == LakeMode.Embedded
         ? new DuckDbVectorStore(Path.Combine(lake.WorkDirectory, "vectors.duckdb"))
-        : new PgVectorStore(lake.PostgresConnectionString!, exactSearchThreshold);
+        : new PgVectorStore(lake.PostgresConnectionString!, exactSearchThreshold, TimeProvider.System);
 
     private static float[] RandomUnitVector(Random random, int dimensions)
     {

@@ -36,6 +36,24 @@ public class TablesApiTests
         Assert.Equal(acme.GetProperty("lake_snapshot_id").GetInt64(), table.GetProperty("last_change").GetProperty("lake_snapshot_id").GetInt64());
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_listing_shows_the_next_commit_and_policy_change_at_once(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        async Task<long?> JobOutcomesRowsAsync() => (await app.Client.GetFromJsonAsync<JsonElement>("/data/tables?tenant_id=acme", Ct)).EnumerateArray()
+            .Where(t => t.GetProperty("name").GetString() == "main.job_outcomes").Select(t => (long?)t.GetProperty("row_count").GetInt64()).SingleOrDefault();
+        var empty = await JobOutcomesRowsAsync();
+
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var afterCommit = await JobOutcomesRowsAsync();
+        await Policy.PolicyTests.PutPolicyAsync(app, new { tenant_id = "acme", allowed_tables = new[] { "event_log.*" } });
+        var afterPolicy = await JobOutcomesRowsAsync();
+
+        Assert.Equal(0, empty);
+        Assert.Equal(1, afterCommit);
+        Assert.Null(afterPolicy);
+    }
+
     [Fact]
     public async Task An_unknown_table_is_404_and_a_bad_name_400()
     {
