@@ -112,6 +112,25 @@ public sealed class Lakehouse : IAsyncDisposable
         return latest;
     }
 
+    /// <summary>
+    /// Ids of the tables that commits after <paramref name="afterId"/> up to <paramref name="upToId"/> changed, or null
+    /// when one created or dropped a table or schema, or there are too many commits to tell cheaply: a reader that
+    /// reads none of the returned tables sees the same rows at both snapshots.
+    /// </summary>
+    public async Task<IReadOnlySet<long>?> TablesChangedAsync(long afterId, long upToId, CancellationToken cancellationToken)
+    {
+        const int MostCommits = 1000;
+        if (upToId - afterId > MostCommits) return null;
+        HashSet<long> changed = [];
+        foreach (var snapshot in await SnapshotsAsync(afterId, (int)(upToId - afterId), cancellationToken))
+            foreach (var change in SnapshotChange.Parse(snapshot.ChangesMade))
+            {
+                if (change.TableId is not { } table || change.Kind == "dropped_table") return null;
+                changed.Add(table);
+            }
+        return changed;
+    }
+
     /// <summary>Snapshots after <paramref name="afterId"/>, oldest first, with what each commit recorded.</summary>
     public async Task<List<SnapshotRecord>> SnapshotsAsync(long afterId, int limit, CancellationToken cancellationToken)
     {

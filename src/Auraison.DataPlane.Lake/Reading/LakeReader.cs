@@ -54,8 +54,9 @@ public sealed class LakeReader(Lakehouse lake)
     /// for a table, becomes part of the view: callers cannot reach the rows it excludes through the view. Files that
     /// <paramref name="passesFilter"/> vouches for (every row passes, e.g. by its partition value) are read unfiltered.
     /// <paramref name="columns"/>, when given, is what the view shows of a table: which columns, under which names.
+    /// Returns the local paths the views read.
     /// </summary>
-    public async Task CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
+    public async Task<IReadOnlyCollection<string>> CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
         Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
@@ -80,6 +81,7 @@ public sealed class LakeReader(Lakehouse lake)
                 body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
+        return localPaths.Values;
     }
 
     /// <summary>Local copies of every file the snapshot reads (the object store itself when it is a local directory).</summary>

@@ -10,11 +10,26 @@ namespace Auraison.DataPlane.Query;
 /// the configuration locked.
 /// </summary>
 public sealed class QuerySession(DuckDBConnection root, string tenant, long snapshotId, IReadOnlySet<TableName> tables,
-    IReadOnlySet<TableName> forbidden) : IDisposable
+    IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage) : IDisposable
 {
+    private long _snapshotId = snapshotId;
+
     public string Tenant { get; } = tenant;
 
-    public long SnapshotId { get; } = snapshotId;
+    /// <summary>The newest snapshot whose rows this session shows: later commits that changed none of its tables move it on.</summary>
+    public long SnapshotId => Interlocked.Read(ref _snapshotId);
+
+    /// <summary>Ids of the lake tables its views read.</summary>
+    public IReadOnlySet<long> TableIds { get; } = tableIds;
+
+    /// <summary>Whether it holds <c>lineage.ingests</c>, which every ingest of the tenant changes.</summary>
+    public bool ReadsLineage { get; } = readsLineage;
+
+    public void Advance(long snapshotId)
+    {
+        for (var known = SnapshotId; known < snapshotId; known = SnapshotId)
+            if (Interlocked.CompareExchange(ref _snapshotId, snapshotId, known) == known) return;
+    }
 
     /// <summary>Tables the tenant can query in this session.</summary>
     public IReadOnlySet<TableName> Tables { get; } = tables;

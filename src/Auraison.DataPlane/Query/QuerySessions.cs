@@ -19,7 +19,7 @@ namespace Auraison.DataPlane.Query;
 public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions> options) : IDisposable
 {
     private readonly Lock _gate = new();
-    private readonly LinkedList<(string Key, Lazy<Task<QuerySession>> Session)> _recent = new();
+    private readonly LinkedList<Entry> _recent = new();
     private readonly Lazy<DuckDBConnection> _parser = new(() =>
     {
         var parser = new DuckDBConnection("Data Source=:memory:");
@@ -65,33 +65,82 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         if (snapshot.Id < oldestReadable)
             throw new SnapshotNotFoundException(
                 $"Lake snapshot {snapshot.Id} is older than this tenant's last retention run (snapshot {oldestReadable}); time travel before it is not kept.");
-        var key = $"{tenant}\u001f{snapshot.Id}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
-        Lazy<Task<QuerySession>> session;
+        var scope = $"{tenant}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
+        var entry = Find(scope, snapshot.Id);
+        if (entry is null && selector is SnapshotSelector.LatestSnapshot) entry = await CarryForwardAsync(lake, scope, snapshot.Id, cancellationToken);
+        entry ??= Add(scope, snapshot.Id, () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, CancellationToken.None));
+        try
+        {
+            return await entry.Session.Value.WaitAsync(cancellationToken);
+        }
+        catch when (entry.Session.Value.IsFaulted)
+        {
+            lock (_gate) _recent.Remove(entry);
+            throw;
+        }
+    }
+
+    /// <summary>The session of this scope at this snapshot, now the most recently used, if there is one.</summary>
+    private Entry? Find(string scope, long snapshotId)
+    {
         lock (_gate)
         {
             var node = _recent.First;
-            while (node is not null && node.Value.Key != key) node = node.Next;
-            if (node is not null) _recent.Remove(node);
-            else node = new LinkedListNode<(string, Lazy<Task<QuerySession>>)>((key, new Lazy<Task<QuerySession>>(
-                () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, CancellationToken.None))));
+            while (node is not null && (node.Value.Scope != scope || node.Value.Snapshot != snapshotId)) node = node.Next;
+            if (node is null) return null;
+            _recent.Remove(node);
             _recent.AddFirst(node);
-            session = node.Value.Session;
+            return node.Value;
+        }
+    }
+
+    private Entry Add(string scope, long snapshotId, Func<Task<QuerySession>> build)
+    {
+        lock (_gate)
+        {
+            // Another request may have added it since this one looked.
+            for (var node = _recent.First; node is not null; node = node.Next)
+                if (node.Value.Scope == scope && node.Value.Snapshot == snapshotId) return node.Value;
+            var entry = new Entry(scope, snapshotId, new Lazy<Task<QuerySession>>(build));
+            _recent.AddFirst(entry);
             while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
+            return entry;
         }
-        try
+    }
+
+    /// <summary>
+    /// The scope's newest built session, moved forward to <paramref name="snapshotId"/> when no commit since it changed
+    /// a table it reads: agents keep querying while writers commit to other tables, and a rebuild would re-read and
+    /// re-plan every file of the tables the query names for the same rows.
+    /// </summary>
+    private async Task<Entry?> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
+    {
+        Entry? older;
+        lock (_gate) older = _recent.Where(e => e.Scope == scope && e.Snapshot < snapshotId).MaxBy(e => e.Snapshot);
+        if (older is not { Session: { IsValueCreated: true, Value.IsCompletedSuccessfully: true } }) return null;
+        var session = older.Session.Value.Result;
+        if (session.ReadsLineage) return null;
+        var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
+        if (changed is null || changed.Overlaps(session.TableIds)) return null;
+        lock (_gate)
         {
-            return await session.Value.WaitAsync(cancellationToken);
+            if (_recent.Find(older) is not { } node) return null;
+            older.Snapshot = Math.Max(older.Snapshot, snapshotId);
+            session.Advance(older.Snapshot);
+            _recent.Remove(node);
+            _recent.AddFirst(node);
         }
-        catch when (session.Value.IsFaulted)
-        {
-            lock (_gate)
-            {
-                var failed = _recent.First;
-                while (failed is not null && failed.Value.Session != session) failed = failed.Next;
-                if (failed is not null) _recent.Remove(failed);
-            }
-            throw;
-        }
+        return older;
+    }
+
+    /// <summary>A cached session: its scope (tenant, policy, tables named) and the newest snapshot it is known to show.</summary>
+    private sealed class Entry(string scope, long snapshot, Lazy<Task<QuerySession>> session)
+    {
+        public string Scope { get; } = scope;
+
+        public long Snapshot { get; set; } = snapshot;
+
+        public Lazy<Task<QuerySession>> Session { get; } = session;
     }
 
     private async Task<QuerySession> BuildAsync(Lakehouse lake, string tenant, long snapshotId, Func<TableName, bool> allowed,
@@ -114,7 +163,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var query = options.Value.Query;
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
-            await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
+            var files = await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
                 table => TenantData.ColumnsShown(table, tenant));
             HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
             if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
@@ -122,11 +171,11 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 await LineageTable.CreateAsync(root, lake, tenant, snapshotId, cancellationToken);
                 tables.Add(LineageTable.Name);
             }
-            var files = (await lake.Reader.LocalizeAsync(content, cancellationToken)).Values;
             // From here on the session can read exactly these files and nothing else, and cannot change that.
             await ExecuteAsync(root, $"SET allowed_paths = [{string.Join(", ", files.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
                 "SET enable_external_access = false; SET lock_configuration = true", cancellationToken);
-            return new QuerySession(root, tenant, snapshotId, tables, forbidden);
+            return new QuerySession(root, tenant, snapshotId, tables, forbidden, content.Tables.Select(t => t.Id).ToHashSet(),
+                tables.Contains(LineageTable.Name));
         }
         catch
         {
@@ -135,7 +184,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         }
     }
 
-    private void Evict(LinkedListNode<(string Key, Lazy<Task<QuerySession>> Session)> node)
+    private void Evict(LinkedListNode<Entry> node)
     {
         _recent.Remove(node);
         // Running queries hold their own connections; the database closes after the last of them.

@@ -1,0 +1,57 @@
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Query;
+using Auraison.DataPlane.Schema;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Auraison.DataPlane.Tests.Query;
+
+public class QuerySessionsTests
+{
+    private static readonly IReadOnlySet<TableName> JobOutcomes = new HashSet<TableName> { new("main", "job_outcomes") };
+
+    private static Task<QuerySession> LatestAsync(DataPlaneApp app, IReadOnlySet<TableName>? only = null) =>
+        app.Factory.Services.GetRequiredService<QuerySessions>().GetAsync("acme", SnapshotSelector.Latest, _ => true, "all", DataPlaneApp.Ct,
+            only ?? JobOutcomes);
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_commit_to_another_table_moves_the_session_to_the_new_snapshot_without_a_rebuild(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var before = await LatestAsync(app);
+
+        var other = (await app.IngestOkAsync("acme", "event_log.agent_traces", new object[] { new { text = "elsewhere" } })).GetProperty("lake_snapshot_id").GetInt64();
+        var after = await LatestAsync(app);
+
+        Assert.Same(before, after);
+        Assert.Equal(other, after.SnapshotId);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_commit_to_a_table_the_session_reads_builds_a_new_one(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var before = await LatestAsync(app);
+
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b", new_field = 1 } });
+        var after = await LatestAsync(app);
+
+        Assert.NotSame(before, after);
+        Assert.Equal("""[["a",null],["b",1]]""",
+            (await app.QueryAsync("acme", "SELECT job_id, new_field FROM job_outcomes ORDER BY job_id")).GetProperty("rows").GetRawText());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_new_table_is_seen_by_a_session_of_all_tables(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        var before = await app.QueryAsync("acme", "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fresh'");
+
+        await app.IngestOkAsync("acme", "fresh", new object[] { new { n = 1 } });
+        var after = await app.QueryAsync("acme", "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fresh'");
+
+        Assert.Equal("[[0]]", before.GetProperty("rows").GetRawText());
+        Assert.Equal("[[1]]", after.GetProperty("rows").GetRawText());
+    }
+}
