@@ -127,15 +127,19 @@ public static partial class TablesApi
 
     /// <summary>Tables as one tenant sees them: its rows only, counted from the catalog's file statistics.</summary>
     public static async Task<List<TableInfo>> DescribeAsync(Lakehouse lake, string tenant, Func<TableName, bool> include,
-        CancellationToken cancellationToken, SnapshotSelector? at = null)
+        CancellationToken cancellationToken) =>
+        [.. (await DescribeByIdAsync(lake, tenant, t => include(new TableName(t.SchemaName, t.Name)), SnapshotSelector.Latest, cancellationToken)).Values];
+
+    /// <summary>The tables <paramref name="include"/> keeps, as the tenant sees them at the snapshot, by table id.</summary>
+    public static async Task<Dictionary<long, TableInfo>> DescribeByIdAsync(Lakehouse lake, string tenant, Func<LakeTable, bool> include,
+        SnapshotSelector at, CancellationToken cancellationToken)
     {
-        var content = TenantData.Visible(await lake.ReadAsync(at ?? SnapshotSelector.Latest, cancellationToken,
-            TenantData.Scope(tenant).And(t => include(new TableName(t.SchemaName, t.Name))), inlinedRows: false), tenant);
+        var content = TenantData.Visible(await lake.ReadAsync(at, cancellationToken, TenantData.Scope(tenant).And(include), inlinedRows: false), tenant);
         var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot)
             .Append(content.Data[t.Id].InlinedNewestSnapshot ?? -1).Max());
         var times = await lake.SnapshotTimesAsync(changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
-        return content.Tables.Select(t => Describe(t, tenant, content.Data[t.Id].RowCount,
-            changed[t.Id] >= 0 ? new LastChange(changed[t.Id], times[changed[t.Id]]) : null)).ToList();
+        return content.Tables.ToDictionary(t => t.Id, t => Describe(t, tenant, content.Data[t.Id].RowCount,
+            changed[t.Id] >= 0 ? new LastChange(changed[t.Id], times[changed[t.Id]]) : null));
     }
 
     /// <summary>A table as the tenant sees it (all its columns when <paramref name="tenant"/> is null: a declaration's reply).</summary>

@@ -54,6 +54,23 @@ public class TablesApiTests
         Assert.Null(afterPolicy);
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_listing_refreshed_from_the_commits_since_equals_one_read_afresh(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        async Task<string> ListingAsync() => (await app.Client.GetFromJsonAsync<JsonElement>("/data/tables?tenant_id=acme", Ct)).GetRawText();
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        await ListingAsync();
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b", new_field = 2.5 } });
+        await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "c" } });
+        await app.IngestOkAsync("acme", "event_log.agent_traces", new object[] { new { text = "t" } });
+
+        var refreshed = await ListingAsync();
+        app.Restart();
+
+        Assert.Equal(await ListingAsync(), refreshed);
+    }
+
     [Fact]
     public async Task An_unknown_table_is_404_and_a_bad_name_400()
     {
