@@ -55,7 +55,7 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
                partition_id UUID NOT NULL, record_index BIGINT NOT NULL, text TEXT NOT NULL, metadata JSONB NOT NULL,
                occurred_at TIMESTAMPTZ, embedding vector({dimensions.ToString(CultureInfo.InvariantCulture)}) NOT NULL,
                words tsvector GENERATED ALWAYS AS (to_tsvector('english', text)) STORED);
-             CREATE INDEX IF NOT EXISTS dataplane_vectors_hnsw ON dataplane_vectors USING hnsw (embedding vector_cosine_ops);
+             CREATE INDEX IF NOT EXISTS dataplane_vectors_hnsw ON dataplane_vectors USING hnsw (embedding vector_cosine_ops) WITH (ef_construction = 128);
              CREATE INDEX IF NOT EXISTS dataplane_vectors_words ON dataplane_vectors USING gin (words);
              CREATE INDEX IF NOT EXISTS dataplane_vectors_tenant ON dataplane_vectors (tenant_id, table_name, occurred_at);
              """, cancellationToken);
