@@ -3,6 +3,7 @@ using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Maintenance;
+using Auraison.DataPlane.Mcp;
 using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
@@ -30,6 +31,7 @@ app.MapRetrieval();
 app.MapKeys();
 app.MapPolicy();
 app.MapMaintenance();
+app.MapLakeMcp();
 
 await app.RunAsync();
 return 0;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Ingest;
+using Auraison.DataPlane.Mcp;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
 using Auraison.DataPlane.Tables;
@@ -75,6 +76,7 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<EmbeddingIndexer>();
         if (builder.Configuration.GetValue($"{DataPlaneOptions.Section}:Retrieval:IndexerEnabled", true))
             builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddingIndexer>());
+        builder.Services.AddLakeMcp();
         builder.Services.AddHealthChecks()
             .AddCheck<CatalogHealthCheck>("catalog")
             .AddCheck<ObjectStoreHealthCheck>("object_store")

@@ -43,9 +43,9 @@ public static class QueryApi
         RunAsync(http, request, new(sessions, runner, snapshots, policies, floors), cancellationToken);
 
     /// <summary>What running a query needs.</summary>
-    private sealed record Services(QuerySessions Sessions, QueryRunner Runner, WorldModelSnapshots Snapshots, PolicyStore Policies, RetentionFloors Floors);
+    internal sealed record Services(QuerySessions Sessions, QueryRunner Runner, WorldModelSnapshots Snapshots, PolicyStore Policies, RetentionFloors Floors);
 
-    private static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(HttpContext http, QueryRequest request, Services services,
+    internal static async Task<Results<Ok<QueryReply>, ProblemHttpResult>> RunAsync(HttpContext http, QueryRequest request, Services services,
         CancellationToken cancellationToken)
     {
         var (sessions, runner, snapshots, policies, floors) = services;

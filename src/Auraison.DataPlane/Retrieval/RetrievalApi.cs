@@ -42,10 +42,27 @@ public static class RetrievalApi
 
     public sealed record SourceBody(string? Table, string? TextTemplate, List<string>? MetadataFields, string? TimeField);
 
+    /// <summary>What a search found, and how long embedding the query and searching took.</summary>
+    internal sealed record Found(List<Hit> Hits, TimeSpan Embedding, TimeSpan Search);
+
     private static async Task<Results<Ok<List<Hit>>, ProblemHttpResult>> RetrieveAsync([AsParameters] RetrieveParameters parameters, HttpRequest request,
         RetrievalService retrieval, PolicyStore policies, LakeAccessor lakes, CancellationToken cancellationToken)
     {
-        if (TenantAccess.Check(request.HttpContext, parameters.TenantId) is { } denied) return denied;
+        var metadata = request.Query.Where(q => q.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal))
+            .ToDictionary(q => q.Key[MetadataPrefix.Length..], q => q.Value.ToString(), StringComparer.Ordinal);
+        var searched = (await SearchAsync(request.HttpContext, parameters, metadata, retrieval, policies, lakes, cancellationToken)).Result;
+        if (searched is not Ok<Found> { Value: { } found }) return (ProblemHttpResult)searched;
+        // Callers (and the benchmark) can tell the embedding model's share of the latency from the search's.
+        request.HttpContext.Response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
+            $"embed;dur={found.Embedding.TotalMilliseconds:0.0}, search;dur={found.Search.TotalMilliseconds:0.0}");
+        return TypedResults.Ok(found.Hits);
+    }
+
+    /// <summary>A search for the caller's tenant: the parameters and metadata filters (field → value) checked, then ranked.</summary>
+    internal static async Task<Results<Ok<Found>, ProblemHttpResult>> SearchAsync(HttpContext http, RetrieveParameters parameters,
+        IReadOnlyDictionary<string, string> metadata, RetrievalService retrieval, PolicyStore policies, LakeAccessor lakes, CancellationToken cancellationToken)
+    {
+        if (TenantAccess.Check(http, parameters.TenantId) is { } denied) return denied;
         if (string.IsNullOrWhiteSpace(parameters.Query) || parameters.Query.Length > 2000) return Problems.BadRequest("query is required (at most 2000 characters).");
         if (parameters.TopK is < 1 or > MaxTopK) return Problems.BadRequest($"top_k must be between 1 and {MaxTopK}.");
         if (!Enum.TryParse<SearchMode>(parameters.Mode ?? "hybrid", ignoreCase: true, out var mode) || int.TryParse(parameters.Mode, out _))
@@ -59,14 +76,9 @@ public static class RetrievalApi
         }
         if (RequestValues.Time(parameters.From, "from", out var from) is { } fromProblem) return fromProblem;
         if (RequestValues.Time(parameters.To, "to", out var to) is { } toProblem) return toProblem;
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (key, value) in request.Query.Where(q => q.Key.StartsWith(MetadataPrefix, StringComparison.Ordinal)))
-        {
-            var field = key[MetadataPrefix.Length..];
+        foreach (var field in metadata.Keys)
             if (Identifiers.FieldProblem(field) is { } fieldProblem && !field.StartsWith(Identifiers.ReservedPrefix, StringComparison.Ordinal))
                 return Problems.BadRequest($"Invalid metadata filter: {fieldProblem}.");
-            metadata[field] = value.ToString();
-        }
 
         // The tenant's policy narrows retrieval to the tables it may read, like SQL and table listing.
         var policy = await policies.GetAsync(parameters.TenantId!, cancellationToken);
@@ -75,13 +87,10 @@ public static class RetrievalApi
         if (tables is null && policy.AllowedTables is not null)
             tables = (await RetrievalSources.ListAsync(await lakes.GetAsync(cancellationToken), cancellationToken))
                 .Select(s => s.Table).Where(t => policy.Allows(Parse(t))).ToArray();
-        if (tables is { Length: 0 }) return TypedResults.Ok(new List<Hit>());
-        var search = new VectorSearch(parameters.TenantId!, parameters.Query, null, tables, from, to, metadata);
+        if (tables is { Length: 0 }) return TypedResults.Ok(new Found([], TimeSpan.Zero, TimeSpan.Zero));
+        var search = new VectorSearch(parameters.TenantId!, parameters.Query, null, tables, from, to, metadata.ToDictionary(StringComparer.Ordinal));
         var result = await retrieval.SearchAsync(search, mode, parameters.TopK ?? 10, cancellationToken);
-        // Callers (and the benchmark) can tell the embedding model's share of the latency from the search's.
-        request.HttpContext.Response.Headers["Server-Timing"] = string.Create(CultureInfo.InvariantCulture,
-            $"embed;dur={result.Embedding.TotalMilliseconds:0.0}, search;dur={result.Search.TotalMilliseconds:0.0}");
-        return TypedResults.Ok(result.Hits.Select(h => new Hit(h.Id, h.Text, h.Score, h.Metadata)).ToList());
+        return TypedResults.Ok(new Found(result.Hits.Select(h => new Hit(h.Id, h.Text, h.Score, h.Metadata)).ToList(), result.Embedding, result.Search));
     }
 
     private static async Task<Results<Ok<RetrievalService.Status>, ProblemHttpResult>> StatusAsync(HttpContext http,

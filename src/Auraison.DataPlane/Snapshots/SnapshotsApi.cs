@@ -77,7 +77,7 @@ public static class SnapshotsApi
         }
     }
 
-    private static async Task<Results<Ok<Dictionary<string, object?>>, ProblemHttpResult>> GetAsync(HttpContext http,
+    internal static async Task<Results<Ok<Dictionary<string, object?>>, ProblemHttpResult>> GetAsync(HttpContext http,
         [FromRoute(Name = "snapshot_id")] string snapshotId, [FromQuery(Name = "tenant_id")] string? tenantId, WorldModelSnapshots snapshots,
         CancellationToken cancellationToken)
     {
@@ -87,7 +87,7 @@ public static class SnapshotsApi
         return found is null ? Problems.NotFound($"World-model snapshot {id} does not exist for tenant {tenantId}.") : TypedResults.Ok(Document(found, tenantId!));
     }
 
-    private static async Task<Results<Ok<List<Dictionary<string, object?>>>, ProblemHttpResult>> ListAsync(HttpContext http,
+    internal static async Task<Results<Ok<List<Dictionary<string, object?>>>, ProblemHttpResult>> ListAsync(HttpContext http,
         [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "intent_id")] string? intentId,
         [FromQuery(Name = "from")] string? from, [FromQuery(Name = "to")] string? to, [FromQuery(Name = "limit")] int? limit,
         WorldModelSnapshots snapshots, CancellationToken cancellationToken)
@@ -106,7 +106,7 @@ public static class SnapshotsApi
         return TypedResults.Ok(rows.Select(r => Document(r, tenantId!)).ToList());
     }
 
-    private static async Task<Results<Ok<List<LakeSnapshot>>, ProblemHttpResult>> LakeSnapshotsAsync(HttpContext http,
+    internal static async Task<Results<Ok<List<LakeSnapshot>>, ProblemHttpResult>> LakeSnapshotsAsync(HttpContext http,
         [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "after")] long? after, [FromQuery(Name = "limit")] int? limit,
         LakeAccessor lakes, CancellationToken cancellationToken)
     {

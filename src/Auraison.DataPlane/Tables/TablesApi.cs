@@ -39,7 +39,7 @@ public static partial class TablesApi
     [GeneratedRegex(@"^(year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$", RegexOptions.IgnoreCase)]
     private static partial Regex TransformKey();
 
-    private static async Task<Results<Ok<IReadOnlyList<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
+    internal static async Task<Results<Ok<IReadOnlyList<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
         [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, TableListings listings,
         CancellationToken cancellationToken)
     {
@@ -49,7 +49,7 @@ public static partial class TablesApi
         return TypedResults.Ok(await listings.GetAsync(lake, tenantId!, policy, cancellationToken));
     }
 
-    private static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(HttpContext http, string name,
+    internal static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(HttpContext http, string name,
         [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, CancellationToken cancellationToken)
     {
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;

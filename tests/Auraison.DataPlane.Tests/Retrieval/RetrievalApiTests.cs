@@ -10,7 +10,7 @@ public class RetrievalApiTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task IndexedAsync(DataPlaneApp app, string tenant)
+    internal static async Task IndexedAsync(DataPlaneApp app, string tenant)
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {
