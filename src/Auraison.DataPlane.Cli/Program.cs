@@ -1,0 +1,6 @@
+namespace Auraison.DataPlane.Cli;
+
+internal static class Program
+{
+    private static Task<int> Main(string[] args) => LakehouseCommand.RunAsync(args, Console.Out, Console.Error);
+}
