@@ -30,11 +30,6 @@ internal static class CatalogScale
         var note = $"added at {bench.Sizes.Files / clock.Elapsed.TotalSeconds:N0} files/s (upload and {FilesPerCommit:N0} per commit)";
         results.AddRange(await ListingAsync(bench, $"{bench.Sizes.Files:N0} files in one table", note));
         results.AddRange(await PlanningAsync(bench, "bench.scale_files", $"{bench.Sizes.Files:N0} files in one table"));
-        // What the scheduled merge does to such a table: its files become a few of MergeTargetMegabytes.
-        clock.Restart();
-        (await bench.Http.PostAsync("/data/maintenance/merge", null)).EnsureSuccessStatusCode();
-        results.AddRange(await PlanningAsync(bench, "bench.scale_files",
-            $"the same table after the merge step ({clock.Elapsed.TotalSeconds:N0} s)"));
         return results;
     }
 

@@ -37,14 +37,20 @@ public static class FileCompaction
         return new MaintenanceReport(dryRun, [], merged, bytes);
     }
 
-    /// <summary>Consecutive files whose sizes add up to at most <paramref name="target"/> (a merged file is about that big).</summary>
+    /// <summary>
+    /// Files one merge reads at most: each is its own scan in the merging query and its own catalog update, so a
+    /// partition of very many tiny files is merged over several commits rather than in one that never ends.
+    /// </summary>
+    public const int MaxFilesPerMerge = 1000;
+
+    /// <summary>Consecutive files whose sizes add up to at most <paramref name="target"/> (a merged file is about that big), at most <see cref="MaxFilesPerMerge"/> of them.</summary>
     private static IEnumerable<List<DataFileInfo>> Batches(IEnumerable<DataFileInfo> files, long target)
     {
         List<DataFileInfo> batch = [];
         long size = 0;
         foreach (var file in files)
         {
-            if (batch.Count > 0 && size + file.FileSizeBytes > target)
+            if (batch.Count > 0 && (size + file.FileSizeBytes > target || batch.Count == MaxFilesPerMerge))
             {
                 yield return batch;
                 (batch, size) = ([], 0);
