@@ -82,11 +82,12 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
     /// or only those named in <paramref name="qualifiedNames"/> (<c>schema.table</c>, lower case), read without the others.
     /// </summary>
     public async Task<List<LakeTable>> TablesAsync(long snapshot, CancellationToken cancellationToken, long? tableId = null,
-        IReadOnlyCollection<string>? qualifiedNames = null)
+        IReadOnlyCollection<string>? qualifiedNames = null, IReadOnlyCollection<long>? tableIds = null)
     {
         var filter = tableId is not null ? " AND t.table_id = $2"
             : qualifiedNames is not null ? $" AND lower(s.schema_name) || '.' || lower(t.table_name) IN ({ListOf(qualifiedNames.Select(SqlText.Literal))})"
             : "";
+        if (tableIds is not null) filter += OfTables("t.table_id", [.. tableIds]);
         object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
         var rows = await connection.QueryAsync(transaction,
             $"""

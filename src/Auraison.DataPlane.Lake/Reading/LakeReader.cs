@@ -21,7 +21,8 @@ public sealed class LakeReader(Lakehouse lake)
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         var catalog = new CatalogReader(connection, null, lake.DataPath);
         var snapshot = await catalog.ResolveAsync(selector, cancellationToken);
-        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables)).Where(t => filter?.Table?.Invoke(t) ?? true).ToList();
+        var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables, tableIds: filter?.TableIds))
+            .Where(t => filter?.Table?.Invoke(t) ?? true).ToList();
         var byId = tables.ToDictionary(t => t.Id);
         var files = (await catalog.DataFilesAsync(snapshot.Id, byId, cancellationToken))
             .Where(f => filter?.File?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);

@@ -53,5 +53,8 @@ public sealed record ContentFilter(
 {
     public static ContentFilter All { get; } = new();
 
+    /// <summary>When set, only these tables are read from the catalog at all (the predicates then narrow further).</summary>
+    public IReadOnlyCollection<long>? TableIds { get; init; }
+
     public ContentFilter And(Func<LakeTable, bool> table) => this with { Table = Table is { } own ? t => own(t) && table(t) : table };
 }

@@ -39,8 +39,8 @@ public sealed class TableListings(IOptions<DataPlaneOptions> options)
         {
             tables = known!.Tables.Where(t => !changed.Contains(t.Key)).ToDictionary();
             if (changed.Count > 0)
-                foreach (var (id, table) in await TablesApi.DescribeByIdAsync(lake, tenant, t => changed.Contains(t.Id) && Allowed(t),
-                             SnapshotSelector.ById(snapshot.Id), cancellationToken))
+                foreach (var (id, table) in await TablesApi.DescribeByIdAsync(lake, tenant, Allowed, SnapshotSelector.ById(snapshot.Id), cancellationToken,
+                             [.. changed]))
                     tables[id] = table;
         }
         var listing = new Listing(snapshot.Id, tables);

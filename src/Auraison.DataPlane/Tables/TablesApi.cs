@@ -130,11 +130,15 @@ public static partial class TablesApi
         CancellationToken cancellationToken) =>
         [.. (await DescribeByIdAsync(lake, tenant, t => include(new TableName(t.SchemaName, t.Name)), SnapshotSelector.Latest, cancellationToken)).Values];
 
-    /// <summary>The tables <paramref name="include"/> keeps, as the tenant sees them at the snapshot, by table id.</summary>
+    /// <summary>
+    /// The tables <paramref name="include"/> keeps (of <paramref name="only"/> when given: no other is read), as the
+    /// tenant sees them at the snapshot, by table id.
+    /// </summary>
     public static async Task<Dictionary<long, TableInfo>> DescribeByIdAsync(Lakehouse lake, string tenant, Func<LakeTable, bool> include,
-        SnapshotSelector at, CancellationToken cancellationToken)
+        SnapshotSelector at, CancellationToken cancellationToken, IReadOnlyCollection<long>? only = null)
     {
-        var content = TenantData.Visible(await lake.ReadAsync(at, cancellationToken, TenantData.Scope(tenant).And(include), inlinedRows: false), tenant);
+        var content = TenantData.Visible(await lake.ReadAsync(at, cancellationToken, TenantData.Scope(tenant).And(include) with { TableIds = only },
+            inlinedRows: false), tenant);
         var changed = content.Tables.ToDictionary(t => t.Id, t => content.Data[t.Id].Files.Select(f => f.BeginSnapshot)
             .Append(content.Data[t.Id].InlinedNewestSnapshot ?? -1).Max());
         var times = await lake.SnapshotTimesAsync(changed.Values.Where(v => v >= 0).Distinct().ToList(), cancellationToken);
