@@ -2,7 +2,7 @@
 # Runs the benchmarks against the service in production mode (PostgreSQL catalog + S3 via s3rver), with their
 # baselines in the same run, and writes bench/results/<date>-<size>.{md,json}.
 #   bash bench/run.sh            quick sizes (about two minutes)
-#   bash bench/run.sh full       the documented full sizes (about 45 minutes on 2 cores)
+#   bash bench/run.sh full       the documented full sizes (about 25 minutes on 2 cores)
 #   BENCH_ONLY="small ingest" bash bench/run.sh    one workload only (bulk ingest, small ingest, query, retrieval,
 #                                                  catalog scale); later ones may rely on the rows earlier ones wrote
 # DataPlane__* variables are passed on to the service, e.g. DataPlane__Ingest__LingerMilliseconds=0.

@@ -24,7 +24,8 @@ public static class McpApi
     {
         // MCP's endpoints are not route handlers, so the scope filter does not run for them: authenticate here.
         app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), branch => branch.Use(AuthenticateAsync));
-        return app.MapMcp(Path).WithTags("MCP");
+        // A JSON-RPC protocol endpoint, not REST operations: the README and the tools' own schemas describe it.
+        return app.MapMcp(Path).ExcludeFromDescription();
     }
 
     private static async Task AuthenticateAsync(HttpContext http, RequestDelegate next)
