@@ -27,6 +27,12 @@ public sealed class DataPlaneClient(HttpClient http, string? tenant)
     public Task<JsonElement> PostJsonAsync(string path, object body, CancellationToken cancellationToken) =>
         SendAsync(() => new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) }, cancellationToken);
 
+    public Task<JsonElement> PutJsonAsync(string path, object body, CancellationToken cancellationToken) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Put, path) { Content = JsonContent.Create(body) }, cancellationToken);
+
+    public Task<JsonElement> DeleteAsync(string path, CancellationToken cancellationToken) =>
+        SendAsync(() => new HttpRequestMessage(HttpMethod.Delete, path), cancellationToken);
+
     /// <summary>
     /// Sends a request (made anew for each attempt) and returns its JSON reply. 503 and 429 are retried after their
     /// Retry-After, up to four attempts; other errors fail at once with the service's problem details.

@@ -47,11 +47,11 @@ public static class LakehouseCommand
                 ? new(DataPlaneClient.Create(url, parsed.GetValue(ApiKey) ?? Environment.GetEnvironmentVariable("DATAPLANE_API_KEY"),
                     parsed.GetValue(Tenant), handler), output, error, parsed.GetValue(Format)!)
                 : throw new CliFailure(ExitCodes.Usage, $"--url '{parsed.GetValue(Url)}' is not an http(s) address.");
-        foreach (var command in ReadCommands.All().Append(IngestCommand.Create()))
+        void Wire(Definition definition)
         {
-            var run = command.Action;
-            root.Subcommands.Add(command.Command);
-            command.Command.SetAction(async (parsed, token) =>
+            foreach (var subcommand in definition.Subcommands ?? []) Wire(subcommand);
+            if (definition.Action is not { } run) return;
+            definition.Command.SetAction(async (parsed, token) =>
             {
                 try
                 {
@@ -65,14 +65,20 @@ public static class LakehouseCommand
                 }
             });
         }
+        foreach (var definition in ReadCommands.All().Append(IngestCommand.Create()).Concat(AdminCommands.All()))
+        {
+            Wire(definition);
+            root.Subcommands.Add(definition.Command);
+        }
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error }, cancellationToken);
     }
 
     /// <summary>What a command's action gets: the client, where to write, the output format.</summary>
     public sealed record Context(DataPlaneClient Client, TextWriter Output, TextWriter Error, string Format);
 
-    /// <summary>A command and what it does once connected.</summary>
-    public sealed record Definition(Command Command, Func<Context, ParseResult, CancellationToken, Task> Action);
+    /// <summary>A command and what it does once connected (nothing for a group: its subcommands do).</summary>
+    public sealed record Definition(Command Command, Func<Context, ParseResult, CancellationToken, Task>? Action,
+        IReadOnlyList<Definition>? Subcommands = null);
 
     internal static string Escape(string value) => Uri.EscapeDataString(value);
 

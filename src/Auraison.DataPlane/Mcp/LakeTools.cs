@@ -10,7 +10,6 @@ using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tables;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
-using ModelContextProtocol;
 using ModelContextProtocol.Protocol;
 using ModelContextProtocol.Server;
 using JsonOptions = Microsoft.AspNetCore.Http.Json.JsonOptions;
@@ -157,26 +156,11 @@ public sealed class LakeTools(IHttpContextAccessor accessor, IOptions<JsonOption
 
     private QueryApi.Services Services => new(sessions, runner, snapshots, policies, floors);
 
-    /// <summary>The request's caller, if its key has the scope (the same refusal as HTTP's 403 otherwise).</summary>
-    private HttpContext Authorize(string scope)
-    {
-        var http = accessor.HttpContext ?? throw new InvalidOperationException("MCP tools run inside an HTTP request.");
-        return http.Caller().Has(scope) ? http : throw new McpException($"The API key lacks the '{scope}' scope.");
-    }
+    private HttpContext Authorize(string scope) => McpCalls.Authorize(accessor, scope);
 
     private static string? TenantOf(HttpContext http, string? tenantId) => tenantId ?? http.Caller().Tenant;
 
-    /// <summary>The reply of an endpoint's handler, or a tool error worded as its problem details.</summary>
-    private static T Value<T>(IResult result) => result switch
-    {
-        Ok<T> { Value: { } value } => value,
-        ProblemHttpResult problem => throw new McpException(problem.ProblemDetails.Detail ?? problem.ProblemDetails.Title ?? "The request failed."),
-        _ => throw new InvalidOperationException($"Unexpected result {result.GetType().Name}."),
-    };
-
-    private static T Value<T>(IStatusCodeHttpResult result) => Value<T>((IResult)result);
-
-    private static T Value<T>(Results<Ok<T>, ProblemHttpResult> results) => Value<T>(results.Result);
+    private static T Value<T>(Results<Ok<T>, ProblemHttpResult> results) => McpCalls.Value(results);
 
     private CallToolResult Reply(string text, object structured) => new()
     {

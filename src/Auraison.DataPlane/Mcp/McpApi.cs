@@ -16,6 +16,7 @@ public static class McpApi
         services.AddMcpServer(server => server.ServerInfo = new() { Name = "auraison-dataplane", Version = "1.0" })
             .WithHttpTransport(http => http.Stateless = true)
             .WithTools<LakeTools>()
+            .WithResources<LakeResources>()
             .WithPrompts<LakePrompts>();
         return services;
     }

@@ -97,7 +97,7 @@ public class LakehouseCliTests
         var run = await RunAsync(null, ["--help"]);
 
         AssertOk(run);
-        foreach (var command in new[] { "health", "tables", "describe", "query", "retrieve", "snapshots", "history", "lineage", "ingest" })
+        foreach (var command in new[] { "health", "tables", "describe", "query", "retrieve", "snapshots", "history", "lineage", "ingest", "policy", "keys", "maintenance" })
             Assert.Contains($"  {command} ", run.Output, StringComparison.Ordinal);
     }
 
@@ -148,5 +148,67 @@ public class LakehouseCliTests
 
         AssertOk(run);
         Assert.Equal("2", await app.ScalarAsync("acme", "SELECT count(*) FROM job_outcomes"));
+    }
+
+    /// <summary>Runs a command line with the management key (production mode).</summary>
+    private static Task<Run> AdminAsync(DataPlaneApp app, params string[] args) =>
+        RunAsync(app, [.. args, "--url", app.Client.BaseAddress!.ToString(), "--tenant", "acme", "--api-key", TestLake.BootstrapKey]);
+
+    [Fact]
+    public async Task Policy_set_then_get_shows_the_tenants_policy()
+    {
+        await using var app = await StartWithJobAsync(LakeMode.Production);
+
+        var set = await AdminAsync(app, "policy", "set", "--retention-days", "30", "--allowed-tables", "job_outcomes", "event_log.*");
+        var get = await AdminAsync(app, "policy", "get", "--format", "json");
+
+        AssertOk(set);
+        AssertOk(get);
+        var policy = JsonDocument.Parse(get.Output).RootElement.GetProperty("policy");
+        Assert.Equal(30, policy.GetProperty("retention_days").GetInt32());
+        Assert.Equal("""["job_outcomes","event_log.*"]""", policy.GetProperty("allowed_tables").GetRawText());
+    }
+
+    [Fact]
+    public async Task A_key_created_by_the_cli_works_until_the_cli_revokes_it()
+    {
+        await using var app = await StartWithJobAsync(LakeMode.Production);
+
+        var created = JsonDocument.Parse((await AdminAsync(app, "keys", "create", "--scope", "query", "--name", "agent", "--format", "json")).Output).RootElement;
+        var secret = created.GetProperty("key").GetString()!;
+        var before = await RunAsync(app, ["tables", "--url", app.Client.BaseAddress!.ToString(), "--tenant", "acme", "--api-key", secret]);
+        var listed = await AdminAsync(app, "keys", "list");
+        var revoked = await AdminAsync(app, "keys", "revoke", created.GetProperty("info").GetProperty("key_id").GetString()!);
+        var after = await RunAsync(app, ["tables", "--url", app.Client.BaseAddress!.ToString(), "--tenant", "acme", "--api-key", secret]);
+
+        AssertOk(before);
+        Assert.Contains(" agent", listed.Output, StringComparison.Ordinal);
+        AssertOk(revoked);
+        Assert.Equal(ExitCodes.Refused, after.ExitCode);
+        Assert.StartsWith("error: 401 ", after.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Maintenance_run_reports_what_a_step_did_and_list_shows_the_run()
+    {
+        await using var app = await StartWithJobAsync(LakeMode.Production);
+
+        var run = await AdminAsync(app, "maintenance", "run", "flush");
+        var listed = await AdminAsync(app, "maintenance", "list");
+
+        AssertOk(run);
+        Assert.StartsWith("flush: ok, 0 snapshots, 1 files in ", run.Output, StringComparison.Ordinal);
+        Assert.Contains("flush", listed.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tenant_key_is_refused_by_admin_commands_with_exit_1()
+    {
+        await using var app = await StartWithJobAsync(LakeMode.Production);
+
+        var run = await LakehouseAsync(app, LakeMode.Production, "maintenance", "run", "flush");
+
+        Assert.Equal(ExitCodes.Refused, run.ExitCode);
+        Assert.StartsWith("error: 403 ", run.Error, StringComparison.Ordinal);
     }
 }

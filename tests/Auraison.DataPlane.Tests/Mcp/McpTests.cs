@@ -209,4 +209,19 @@ public class McpTests
 
         Assert.Contains("401", refused.ToString(), StringComparison.Ordinal);
     }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_tables_schema_is_a_resource(LakeMode mode)
+    {
+        await using var app = await StartWithJobAsync(mode);
+        await using var client = await TenantClientAsync(app, mode);
+
+        var templates = await client.ListResourceTemplatesAsync(cancellationToken: Ct);
+        var read = await client.ReadResourceAsync("lake://acme/tables/job_outcomes", cancellationToken: Ct);
+
+        Assert.Contains(templates, t => t.UriTemplate == "lake://{tenant_id}/tables/{table}");
+        var schema = JsonDocument.Parse(Assert.IsType<TextResourceContents>(Assert.Single(read.Contents)).Text).RootElement;
+        Assert.Equal(2, schema.GetProperty("row_count").GetInt64());
+        Assert.Contains(schema.GetProperty("columns").EnumerateArray(), c => c.GetProperty("name").GetString() == "summary");
+    }
 }
