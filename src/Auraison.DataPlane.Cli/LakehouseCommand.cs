@@ -65,7 +65,7 @@ public static class LakehouseCommand
                 }
             });
         }
-        foreach (var definition in ReadCommands.All().Append(IngestCommand.Create()).Concat(AdminCommands.All()))
+        foreach (var definition in ReadCommands.All().Append(IngestCommand.Create()).Concat(AdminCommands.All()).Append(AttachCommand.Create()))
         {
             Wire(definition);
             root.Subcommands.Add(definition.Command);

@@ -1,3 +1,4 @@
+using Auraison.DataPlane.Attach;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
@@ -31,6 +32,7 @@ app.MapRetrieval();
 app.MapKeys();
 app.MapPolicy();
 app.MapMaintenance();
+app.MapAttach();
 app.MapLakeMcp();
 
 await app.RunAsync();

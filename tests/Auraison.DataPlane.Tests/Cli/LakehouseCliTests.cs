@@ -211,4 +211,34 @@ public class LakehouseCliTests
         Assert.Equal(ExitCodes.Refused, run.ExitCode);
         Assert.StartsWith("error: 403 ", run.Error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task The_sql_attach_prints_lets_a_stock_duckdb_read_the_lake()
+    {
+        var duckdb = ReferenceDuckDb.Require();
+        await using var app = await StartWithJobAsync(LakeMode.Embedded);
+
+        var attach = await LakehouseAsync(app, LakeMode.Embedded, "attach");
+        await app.StopAsync();
+        var rows = await duckdb.JsonRowsAsync(string.Join("\n", attach.Output.Split('\n').Where(line => line.StartsWith("ATTACH", StringComparison.Ordinal))),
+            "SELECT job_id FROM lake.main.job_outcomes ORDER BY job_id", app.Lake.WorkDirectory, Ct);
+
+        AssertOk(attach);
+        Assert.Equal(["""{"job_id":"job-1"}""", """{"job_id":"job-2"}"""], rows);
+    }
+
+    [Fact]
+    public async Task Attach_in_production_names_the_catalog_and_bucket_but_no_secret()
+    {
+        await using var app = await StartWithJobAsync(LakeMode.Production);
+
+        var attach = await AdminAsync(app, "attach");
+
+        AssertOk(attach);
+        Assert.Contains("ATTACH 'ducklake:postgres:dbname=", attach.Output, StringComparison.Ordinal);
+        Assert.Contains("PROVIDER credential_chain", attach.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("password=", attach.Output, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain(app.Lake.HostConfiguration["DataPlane:S3:SecretKey"]!, attach.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain(app.Lake.HostConfiguration["DataPlane:S3:AccessKey"]!, attach.Output, StringComparison.Ordinal);
+    }
 }
