@@ -1,7 +1,7 @@
 namespace Auraison.DataPlane.Cli;
 
 /// <summary>A prefix, a stream and a suffix read as one stream (a JSON array wrapped into the envelope).</summary>
-internal sealed class ConcatStream(byte[] prefix, Stream middle, byte[] suffix) : Stream
+internal sealed class ConcatStream(byte[] prefix, Stream middle, byte[] suffix) : ReadOnlyStream
 {
     private int _part;
     private int _offset;
@@ -26,16 +26,6 @@ internal sealed class ConcatStream(byte[] prefix, Stream middle, byte[] suffix) 
         _offset += count;
         return count;
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

@@ -8,8 +8,8 @@ using System.Text.Json;
 namespace Auraison.DataPlane.Cli;
 
 /// <summary>
-/// Streams one file to /data/ingest without loading it: NDJSON (.ndjson, .jsonl), a JSON array of records (.json) or
-/// Parquet (.parquet), each optionally gzip (.gz, sent compressed). Progress goes to the error stream. The
+/// Streams one file to /data/ingest without loading it: NDJSON (.ndjson, .jsonl), a JSON array of records (.json),
+/// CSV with a header row (.csv, sent as NDJSON) or Parquet (.parquet), each optionally gzip (.gz). Progress goes to the error stream. The
 /// Idempotency-Key is derived from the file, table and tenant, so a retry (or running the command again) stores once.
 /// </summary>
 public sealed class FileIngest(DataPlaneClient client, TextWriter progress)
@@ -29,17 +29,19 @@ public sealed class FileIngest(DataPlaneClient client, TextWriter progress)
         {
             Stream body = new ProgressStream(file.OpenRead(), file.Length, file.Name, progress);
             var jsonArray = format == "json";
-            if (jsonArray && gzip) body = new GZipStream(body, CompressionMode.Decompress);
+            // Formats the service does not take as they are are converted here, decompressed first.
+            if (gzip && format is "json" or "csv") body = new GZipStream(body, CompressionMode.Decompress);
+            if (format == "csv") body = new CsvAsNdjson(new StreamReader(body, Encoding.UTF8));
             if (jsonArray) body = new ConcatStream(Encoding.UTF8.GetBytes($"{{\"table\":{Quote(envelope.Table)},\"tenant_id\":{Quote(tenant)}," +
                 $"\"job_id\":{Quote(envelope.JobId)},\"schema_version\":{Quote(envelope.SchemaVersion)},\"records\":"), body, "}"u8.ToArray());
             var content = new StreamContent(body, 1 << 20);
             content.Headers.ContentType = new MediaTypeHeaderValue(format switch
             {
                 "parquet" => "application/vnd.apache.parquet",
-                "ndjson" => "application/x-ndjson",
+                "ndjson" or "csv" => "application/x-ndjson",
                 _ => "application/json",
             });
-            if (gzip && !jsonArray) content.Headers.ContentEncoding.Add("gzip");
+            if (gzip && format is "ndjson" or "parquet") content.Headers.ContentEncoding.Add("gzip");
             var request = new HttpRequestMessage(HttpMethod.Post, jsonArray ? "/data/ingest" + (envelope.OnError is null ? "" : $"?on_error={Escape(envelope.OnError)}") : query)
             {
                 Content = content,
@@ -61,7 +63,8 @@ public sealed class FileIngest(DataPlaneClient client, TextWriter progress)
             ".ndjson" or ".jsonl" => ("ndjson", gzip),
             ".json" => ("json", gzip),
             ".parquet" => ("parquet", gzip),
-            _ => throw new CliFailure(ExitCodes.Usage, $"{name}: unknown format; use .ndjson/.jsonl, .json (an array of records) or .parquet, optionally .gz."),
+            ".csv" => ("csv", gzip),
+            _ => throw new CliFailure(ExitCodes.Usage, $"{name}: unknown format; use .ndjson/.jsonl, .json (an array of records), .csv (with a header row) or .parquet, optionally .gz."),
         };
     }
 

@@ -8,7 +8,7 @@ public static class IngestCommand
 {
     public static Definition Create()
     {
-        var files = new Argument<FileInfo[]>("files") { Description = "NDJSON (.ndjson/.jsonl), JSON arrays (.json) or Parquet (.parquet) files, optionally .gz", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<FileInfo[]>("files") { Description = "NDJSON (.ndjson/.jsonl), JSON arrays (.json), CSV with a header (.csv) or Parquet (.parquet) files, optionally .gz", Arity = ArgumentArity.OneOrMore };
         var table = new Option<string>("--table") { Description = "Target table (created on first write)", Required = true };
         var job = new Option<string>("--job-id") { Description = "The job these rows come from (lineage)", DefaultValueFactory = _ => $"lakehouse-cli-{Environment.UserName}" };
         var version = new Option<string>("--schema-version") { Description = "The writer's schema version (lineage)", DefaultValueFactory = _ => "1" };

@@ -4,7 +4,7 @@ using System.Globalization;
 namespace Auraison.DataPlane.Cli;
 
 /// <summary>Reports how much of the file has been read, at most four times a second.</summary>
-internal sealed class ProgressStream(Stream inner, long length, string name, TextWriter progress) : Stream
+internal sealed class ProgressStream(Stream inner, long length, string name, TextWriter progress) : ReadOnlyStream
 {
     private readonly Stopwatch _sinceReport = Stopwatch.StartNew();
     private long _read;
@@ -26,15 +26,8 @@ internal sealed class ProgressStream(Stream inner, long length, string name, Tex
         return read;
     }
 
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
     public override long Length => length;
     public override long Position { get => _read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     protected override void Dispose(bool disposing)
     {

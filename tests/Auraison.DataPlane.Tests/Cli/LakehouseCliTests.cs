@@ -241,4 +241,24 @@ public class LakehouseCliTests
         Assert.DoesNotContain(app.Lake.HostConfiguration["DataPlane:S3:SecretKey"]!, attach.Output, StringComparison.Ordinal);
         Assert.DoesNotContain(app.Lake.HostConfiguration["DataPlane:S3:AccessKey"]!, attach.Output, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("runs.csv")]
+    [InlineData("runs.csv.gz")]
+    public async Task A_csv_file_is_ingested_with_typed_values_and_quoted_fields(string name)
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        var file = Path.Combine(app.Lake.WorkDirectory, name);
+        const string Csv = "job_id,attempts,score,ok,note\r\nj1,3,0.5,true,\"gripper, left\"\r\nj2,,1e3,false,\"said \"\"stop\"\"\nthen left\"\r\n";
+        await using (var stream = File.Create(file))
+        await using (Stream target = name.EndsWith(".gz", StringComparison.Ordinal) ? new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionLevel.Fastest) : stream)
+            await target.WriteAsync(Encoding.UTF8.GetBytes(Csv), Ct);
+
+        var run = await LakehouseAsync(app, LakeMode.Embedded, "ingest", file, "--table", "runs");
+        var rows = await app.QueryAsync("acme", "SELECT job_id, attempts, score, ok, note FROM runs ORDER BY job_id");
+
+        AssertOk(run);
+        Assert.Equal("""[["j1",3,0.5,true,"gripper, left"],["j2",null,1000,false,"said \"stop\"\nthen left"]]""", rows.GetProperty("rows").GetRawText());
+        Assert.Equal(["VARCHAR", "BIGINT", "DOUBLE", "BOOLEAN", "VARCHAR"], rows.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("type").GetString()));
+    }
 }
