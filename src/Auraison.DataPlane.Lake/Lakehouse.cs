@@ -114,15 +114,18 @@ public sealed class Lakehouse : IAsyncDisposable
 
     /// <summary>
     /// Ids of the tables that commits after <paramref name="afterId"/> up to <paramref name="upToId"/> changed, or null
-    /// when one created or dropped a table or schema, or there are too many commits to tell cheaply: a reader that
-    /// reads none of the returned tables sees the same rows at both snapshots.
+    /// when one created or dropped a table or schema, one of them has expired, or there are too many to tell cheaply:
+    /// a reader that reads none of the returned tables sees the same rows at both snapshots.
     /// </summary>
     public async Task<IReadOnlySet<long>?> TablesChangedAsync(long afterId, long upToId, CancellationToken cancellationToken)
     {
         const int MostCommits = 1000;
         if (upToId - afterId > MostCommits) return null;
         HashSet<long> changed = [];
-        foreach (var snapshot in await SnapshotsAsync(afterId, (int)(upToId - afterId), cancellationToken))
+        var commits = await SnapshotsAsync(afterId, (int)(upToId - afterId), cancellationToken);
+        // An expired snapshot in between took its changes with it: then nothing can be told.
+        if (commits.Count != upToId - afterId || commits[^1].Snapshot.Id != upToId) return null;
+        foreach (var snapshot in commits)
             foreach (var change in SnapshotChange.Parse(snapshot.ChangesMade))
             {
                 if (change.TableId is not { } table || change.Kind == "dropped_table") return null;
