@@ -76,10 +76,8 @@ public static class AdminCommands
         async (context, _, token) =>
         {
             var listed = await context.Client.GetAsync("/data/maintenance", token);
-            var runs = listed.GetProperty("runs");
-            Output.Rows(context.Output, context.Format, ["started_at", "step", "outcome", "snapshots", "files", "milliseconds"], runs.EnumerateArray().Select(r =>
-                (IReadOnlyList<string>)[.. new[] { "started_at", "step", "outcome", "snapshots", "files", "milliseconds" }.Select(f => Output.Text(r.GetProperty(f)))]),
-                listed);
+            Output.Fields(context.Output, context.Format, ["started_at", "step", "outcome", "snapshots", "files", "milliseconds"],
+                listed.GetProperty("runs").EnumerateArray(), listed);
         });
 
     private static Definition MaintenanceRun()

@@ -23,6 +23,10 @@ public static class Output
         }
     }
 
+    /// <summary>The named fields of each object, as columns under those names.</summary>
+    public static void Fields(TextWriter output, string format, IReadOnlyList<string> fields, IEnumerable<JsonElement> items, JsonElement raw) =>
+        Rows(output, format, fields, items.Select(item => (IReadOnlyList<string>)[.. fields.Select(f => Text(LakehouseCommand.Property(item, f)))]), raw);
+
     /// <summary>A query reply's columns and rows as text.</summary>
     public static void QueryReply(TextWriter output, string format, JsonElement reply)
     {

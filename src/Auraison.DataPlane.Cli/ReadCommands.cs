@@ -89,8 +89,7 @@ public static class ReadCommands
             async (context, parsed, token) =>
             {
                 var found = await context.Client.GetAsync($"/data/snapshots?tenant_id={Escape(context.Client.Tenant)}&limit={parsed.GetValue(limit)}", token);
-                Output.Rows(context.Output, context.Format, ["snapshot_id", "timestamp", "intent_id", "lake_snapshot_id"], found.EnumerateArray().Select(s =>
-                    (IReadOnlyList<string>)[.. new[] { "snapshot_id", "timestamp", "intent_id", "lake_snapshot_id" }.Select(f => Output.Text(Property(s, f)))]), found);
+                Output.Fields(context.Output, context.Format, ["snapshot_id", "timestamp", "intent_id", "lake_snapshot_id"], found.EnumerateArray(), found);
             });
     }
 

@@ -14,11 +14,14 @@ public sealed class PostgresCatalogDatabase : CatalogDatabase
     public PostgresCatalogDatabase(string connectionString)
     {
         var builder = new NpgsqlConnectionStringBuilder(connectionString);
-        _schema = builder.SearchPath?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .FirstOrDefault();
+        _schema = SchemaOf(builder);
         Description = $"postgresql://{builder.Host}:{builder.Port}/{builder.Database}" + (_schema is null ? "" : $" (schema {_schema})");
         _dataSource = NpgsqlDataSource.Create(builder);
     }
+
+    /// <summary>The schema a connection's tables go into: the first of its search path, or null (<c>public</c>).</summary>
+    public static string? SchemaOf(NpgsqlConnectionStringBuilder connection) =>
+        connection.SearchPath?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
 
     public override string SkipLocked => " FOR UPDATE SKIP LOCKED";
 

@@ -29,7 +29,7 @@ public static class AttachApi
         string catalog;
         if (settings.IsEmbeddedCatalog)
         {
-            catalog = Path.GetFullPath(Path.Combine(settings.DataDir, "catalog.ducklake"));
+            catalog = settings.ToLakeSettings().ResolvedCatalogFile;
             sql.Add("-- The embedded catalog has one writing process: attach a copy while the service runs.");
             sql.Add($"ATTACH {Literal("ducklake:" + catalog)} AS lake (READ_ONLY);");
         }
@@ -37,7 +37,7 @@ public static class AttachApi
         {
             var postgres = new NpgsqlConnectionStringBuilder(settings.Catalog);
             catalog = $"dbname={postgres.Database} host={postgres.Host} port={postgres.Port} user={postgres.Username}";
-            var schema = postgres.SearchPath?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            var schema = Lake.Catalog.PostgresCatalogDatabase.SchemaOf(postgres);
             sql.Add("-- The password comes from PGPASSWORD in your environment.");
             sql.Add($"ATTACH {Literal("ducklake:postgres:" + catalog)} AS lake ({(schema is null ? "" : $"METADATA_SCHEMA {Literal(schema)}, ")}READ_ONLY);");
         }

@@ -5,6 +5,7 @@ using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
+using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tables;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -48,7 +49,7 @@ public sealed class LakeTools(IHttpContextAccessor accessor, IOptions<JsonOption
         var info = Value(await TablesApi.GetAsync(http, table, tenant, lakes, policies, cancellationToken));
         var sample = Value(await QueryApi.RunAsync(http, new QueryApi.QueryRequest
         {
-            Sql = $"SELECT * FROM {QualifiedName(info.Name)} LIMIT 5", TenantId = tenant,
+            Sql = $"SELECT * FROM {QualifiedName(info)} LIMIT 5", TenantId = tenant,
         }, Services, cancellationToken));
         var text = $"{info.Name}: {info.RowCount} rows" + (info.LastChange is { } change ? $", last changed at lake snapshot {change.LakeSnapshotId}" : "") + "\n" +
                    TextTable.Render(["column", "type"], info.Columns.Select(c => new object?[] { c.Name, c.Type })) + "\nsample rows:\n" + Rows(sample);
@@ -171,9 +172,9 @@ public sealed class LakeTools(IHttpContextAccessor accessor, IOptions<JsonOption
         TextTable.Render(reply.Columns.Select(c => c.Name).ToList(), reply.Rows) +
         (reply.Truncated ? $"\n(first {reply.RowCount} rows; ask for fewer or aggregate)" : "") + $"\nlake_snapshot_id {reply.LakeSnapshotId}";
 
-    private static string QualifiedName(string name)
+    private static string QualifiedName(TablesApi.TableInfo table)
     {
-        var dot = name.IndexOf('.', StringComparison.Ordinal);
-        return Lake.Catalog.SqlText.Qualified(name[..dot], name[(dot + 1)..]);
+        Identifiers.TryParseTable(table.Name, out var name, out _, allowReservedSchema: true);
+        return Lake.Catalog.SqlText.Qualified(name.Schema, name.Name);
     }
 }

@@ -83,15 +83,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     /// <summary>The session of this scope at this snapshot, now the most recently used, if there is one.</summary>
     private Entry? Find(string scope, long snapshotId)
     {
-        lock (_gate)
-        {
-            var node = _recent.First;
-            while (node is not null && (node.Value.Scope != scope || node.Value.Snapshot != snapshotId)) node = node.Next;
-            if (node is null) return null;
-            _recent.Remove(node);
-            _recent.AddFirst(node);
-            return node.Value;
-        }
+        lock (_gate) return Locate(scope, snapshotId) is { } node ? MoveToFront(node) : null;
     }
 
     private Entry Add(string scope, long snapshotId, Func<Task<QuerySession>> build)
@@ -99,13 +91,28 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         lock (_gate)
         {
             // Another request may have added it since this one looked.
-            for (var node = _recent.First; node is not null; node = node.Next)
-                if (node.Value.Scope == scope && node.Value.Snapshot == snapshotId) return node.Value;
+            if (Locate(scope, snapshotId) is { } added) return MoveToFront(added);
             var entry = new Entry(scope, snapshotId, new Lazy<Task<QuerySession>>(build));
             _recent.AddFirst(entry);
             while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
             return entry;
         }
+    }
+
+    /// <summary>The cached entry of this scope at this snapshot (call under the gate).</summary>
+    private LinkedListNode<Entry>? Locate(string scope, long snapshotId)
+    {
+        var node = _recent.First;
+        while (node is not null && (node.Value.Scope != scope || node.Value.Snapshot != snapshotId)) node = node.Next;
+        return node;
+    }
+
+    /// <summary>Marks an entry the most recently used (call under the gate).</summary>
+    private Entry MoveToFront(LinkedListNode<Entry> node)
+    {
+        _recent.Remove(node);
+        _recent.AddFirst(node);
+        return node.Value;
     }
 
     /// <summary>
@@ -127,10 +134,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             if (_recent.Find(older) is not { } node) return null;
             older.Snapshot = Math.Max(older.Snapshot, snapshotId);
             session.Advance(older.Snapshot);
-            _recent.Remove(node);
-            _recent.AddFirst(node);
+            return MoveToFront(node);
         }
-        return older;
     }
 
     /// <summary>A cached session: its scope (tenant, policy, tables named) and the newest snapshot it is known to show.</summary>

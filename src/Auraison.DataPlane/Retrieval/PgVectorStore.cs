@@ -28,7 +28,7 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
         _exactSearchThreshold = exactSearchThreshold;
         var parsed = new NpgsqlConnectionStringBuilder(connectionString);
         Description = $"pgvector:{parsed.Host}:{parsed.Port}/{parsed.Database}";
-        _schema = parsed.SearchPath?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+        _schema = Lake.Catalog.PostgresCatalogDatabase.SchemaOf(parsed);
     }
 
     public string Description { get; }
