@@ -55,19 +55,21 @@ public sealed class LakeReader(Lakehouse lake)
     /// for a table, becomes part of the view: callers cannot reach the rows it excludes through the view. Files that
     /// <paramref name="passesFilter"/> vouches for (every row passes, e.g. by its partition value) are read unfiltered.
     /// <paramref name="columns"/>, when given, is what the view shows of a table: which columns, under which names.
-    /// Returns the local paths the views read.
+    /// Returns the local paths the views read and the variables holding their long file lists, which another
+    /// connection to the database sets with <see cref="FileListVariables.SetAsync"/> before it reads the views.
     /// </summary>
-    public async Task<IReadOnlyCollection<string>> CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
+    public async Task<CreatedViews> CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
         Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
         var localPaths = await LocalizeAsync(content, cancellationToken);
+        var fileLists = new FileListVariables();
         foreach (var schema in content.Tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
             await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
         foreach (var table in content.Tables)
         {
             var data = content.Data[table.Id];
-            string Scan(TableContent part) => TableScanSql.Build(table, part, content.Snapshot.Id, path => localPaths[path]);
+            string Scan(TableContent part) => TableScanSql.Build(table, part, content.Snapshot.Id, path => localPaths[path], fileLists.Render);
             var body = Scan(data);
             if (rowFilter?.Invoke(table) is { } filter)
             {
@@ -80,9 +82,10 @@ public sealed class LakeReader(Lakehouse lake)
             }
             if (columns?.Invoke(table) is { } shown)
                 body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
+            await fileLists.SetNewAsync(target, cancellationToken);
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
-        return localPaths.Values;
+        return new CreatedViews(localPaths.Values, fileLists);
     }
 
     /// <summary>Local copies of every file the snapshot reads (the object store itself when it is a local directory).</summary>
@@ -117,3 +120,6 @@ public sealed class LakeReader(Lakehouse lake)
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
+
+/// <summary>What <see cref="LakeReader.CreateViewsAsync"/> made: the local files the views read and the variables listing them.</summary>
+public sealed record CreatedViews(IReadOnlyCollection<string> LocalPaths, FileListVariables FileLists);

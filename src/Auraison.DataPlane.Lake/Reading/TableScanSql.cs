@@ -10,7 +10,11 @@ namespace Auraison.DataPlane.Lake.Reading;
 /// </summary>
 public static class TableScanSql
 {
-    public static string Build(LakeTable table, TableContent data, long snapshot, Func<string, string> localPath)
+    /// <remarks>
+    /// <paramref name="fileList"/> renders the list of plain files read in one read_parquet (by default a list literal).
+    /// </remarks>
+    public static string Build(LakeTable table, TableContent data, long snapshot, Func<string, string> localPath,
+        Func<IReadOnlyList<string>, string>? fileList = null)
     {
         var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
         var schema = FieldIdSchema(table.Columns);
@@ -21,7 +25,10 @@ public static class TableScanSql
         bool Partial(DataFileInfo file) => file.PartialMax > snapshot;
         var plain = data.Files.Where(f => f.Deletes is null && !data.InlinedDeletes.ContainsKey(f.Id) && !Partial(f)).ToList();
         if (plain.Count > 0)
-            parts.Add($"SELECT {columns} FROM read_parquet([{string.Join(", ", plain.Select(f => Literal(localPath(f.Path))))}], schema = {schema})");
+        {
+            var paths = plain.Select(f => localPath(f.Path)).ToList();
+            parts.Add($"SELECT {columns} FROM read_parquet({fileList?.Invoke(paths) ?? ListLiteral(paths)}, schema = {schema})");
+        }
 
         foreach (var file in data.Files.Except(plain))
         {
@@ -101,6 +108,8 @@ public static class TableScanSql
                 $"{c.Id.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(c.Name)}, type: {Literal(c.Type.ToDuckDb())}, " +
                 $"default_value: {(c.InitialDefault is null ? "NULL" : $"CAST({Literal(c.InitialDefault)} AS {c.Type.ToDuckDb()})")}}}")
             .Concat(extra.Select(e => $"{e.FieldId.ToString(CultureInfo.InvariantCulture)}: {{name: {Literal(e.Name)}, type: 'BIGINT', default_value: NULL}}"))) + "}";
+
+    public static string ListLiteral(IEnumerable<string> values) => $"[{string.Join(", ", values.Select(Literal))}]";
 
     private static string NullableLiteral(string? value) => value is null ? "NULL" : Literal(value);
 }

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Lake.Reading;
 using DuckDB.NET.Data;
 
 namespace Auraison.DataPlane.Query;
@@ -10,7 +11,7 @@ namespace Auraison.DataPlane.Query;
 /// the configuration locked.
 /// </summary>
 public sealed class QuerySession(DuckDBConnection root, string tenant, long snapshotId, IReadOnlySet<TableName> tables,
-    IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage) : IDisposable
+    IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage, FileListVariables fileLists) : IDisposable
 {
     private long _snapshotId = snapshotId;
 
@@ -52,8 +53,17 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
     public async Task<DuckDBConnection> ConnectAsync(CancellationToken cancellationToken)
     {
         var connection = root.Duplicate();
-        await connection.OpenAsync(cancellationToken);
-        return connection;
+        try
+        {
+            await connection.OpenAsync(cancellationToken);
+            await fileLists.SetAsync(connection, cancellationToken);
+            return connection;
+        }
+        catch
+        {
+            await connection.DisposeAsync();
+            throw;
+        }
     }
 
     public void Dispose() => root.Dispose();

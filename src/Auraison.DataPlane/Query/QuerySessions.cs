@@ -168,7 +168,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var query = options.Value.Query;
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
-            var files = await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
+            var views = await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
                 table => TenantData.ColumnsShown(table, tenant));
             HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
             if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
@@ -177,10 +177,10 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 tables.Add(LineageTable.Name);
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
-            await ExecuteAsync(root, $"SET allowed_paths = [{string.Join(", ", files.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
+            await ExecuteAsync(root, $"SET allowed_paths = [{string.Join(", ", views.LocalPaths.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
                 "SET enable_external_access = false; SET lock_configuration = true", cancellationToken);
             return new QuerySession(root, tenant, snapshotId, tables, forbidden, content.Tables.Select(t => t.Id).ToHashSet(),
-                tables.Contains(LineageTable.Name));
+                tables.Contains(LineageTable.Name), views.FileLists);
         }
         catch
         {

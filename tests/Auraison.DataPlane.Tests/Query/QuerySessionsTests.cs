@@ -54,4 +54,17 @@ public class QuerySessionsTests
         Assert.Equal("[[0]]", before.GetProperty("rows").GetRawText());
         Assert.Equal("[[1]]", after.GetProperty("rows").GetRawText());
     }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_table_of_many_files_is_read_whole_through_its_file_list_variable(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        const int files = Lake.Reading.FileListVariables.VariableFrom + 2;
+        for (var i = 0; i < files; i++) await app.IngestOkAsync("acme", "many_files", new object[] { new { n = i } });
+        await app.IngestOkAsync("globex", "many_files", new object[] { new { n = 1000 } });
+
+        var reply = await app.QueryAsync("acme", "SELECT count(*), CAST(max(n) AS BIGINT) FROM many_files");
+
+        Assert.Equal($"[[{files},{files - 1}]]", reply.GetProperty("rows").GetRawText());
+    }
 }
