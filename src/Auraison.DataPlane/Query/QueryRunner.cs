@@ -26,7 +26,8 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         var cap = Math.Clamp(maxRows ?? limits.MaxRows, 1, limits.MaxRows);
         if (SqlGuard.Check(query, session.Tables, session.Forbidden) is { } refusal) throw Refused(refusal);
         var sql = query.Sql;
-        await using var connection = await session.ConnectAsync(cancellationToken);
+        await using var lease = await session.ConnectAsync(cancellationToken);
+        var connection = lease.Connection;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(limits.TimeoutSeconds));
@@ -69,8 +70,8 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
     public static async Task<List<Dictionary<string, object?>>> RunTrustedAsync(QuerySession session, string sql, CancellationToken cancellationToken,
         params object?[] args)
     {
-        await using var connection = await session.ConnectAsync(cancellationToken);
-        await using var command = connection.CreateCommand();
+        await using var lease = await session.ConnectAsync(cancellationToken);
+        await using var command = lease.Connection.CreateCommand();
         command.CommandText = sql;
         foreach (var arg in args) command.Parameters.Add(new DuckDBParameter(arg ?? DBNull.Value));
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);

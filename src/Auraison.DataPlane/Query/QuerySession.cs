@@ -50,14 +50,22 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
         return types;
     }
 
-    public async Task<DuckDBConnection> ConnectAsync(CancellationToken cancellationToken)
+    // Connections with the file-list variables set, kept for the next query: setting a list of 100,000 paths costs
+    // more than planning the query that reads it.
+    private const int IdleConnectionsKept = 4;
+    private readonly ConcurrentBag<DuckDBConnection> _idle = [];
+    private int _disposed;
+
+    /// <summary>A connection to the session's database, ready to read its views; disposing the lease keeps it for the next query.</summary>
+    public async Task<SessionConnection> ConnectAsync(CancellationToken cancellationToken)
     {
+        if (_idle.TryTake(out var idle)) return new SessionConnection(this, idle);
         var connection = root.Duplicate();
         try
         {
             await connection.OpenAsync(cancellationToken);
             await fileLists.SetAsync(connection, cancellationToken);
-            return connection;
+            return new SessionConnection(this, connection);
         }
         catch
         {
@@ -66,5 +74,39 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
         }
     }
 
-    public void Dispose() => root.Dispose();
+    internal void Return(DuckDBConnection connection)
+    {
+        if (Volatile.Read(ref _disposed) == 0 && _idle.Count < IdleConnectionsKept)
+        {
+            _idle.Add(connection);
+            if (Volatile.Read(ref _disposed) == 0) return;
+            DisposeIdle();
+        }
+        else
+            connection.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, 1);
+        DisposeIdle();
+        root.Dispose();
+    }
+
+    private void DisposeIdle()
+    {
+        while (_idle.TryTake(out var connection)) connection.Dispose();
+    }
+}
+
+/// <summary>A session connection lent to one query; disposing it hands it back to the session.</summary>
+public sealed class SessionConnection(QuerySession session, DuckDBConnection connection) : IAsyncDisposable
+{
+    public DuckDBConnection Connection { get; } = connection;
+
+    public ValueTask DisposeAsync()
+    {
+        session.Return(Connection);
+        return ValueTask.CompletedTask;
+    }
 }
