@@ -35,4 +35,7 @@ public sealed record S3Settings
     public string? SecretKey { get; init; }
     public string Region { get; init; } = "us-east-1";
     public bool ForcePathStyle { get; init; } = true;
+
+    /// <summary>Objects larger than this go up as a multipart upload of parts this size (S3 allows 5 MiB to 5 GiB).</summary>
+    public int PartSizeMegabytes { get; init; } = 64;
 }

@@ -48,6 +48,12 @@ public sealed class Lakehouse : IAsyncDisposable
     /// <summary>The catalog's data_path, normalised; relative ones resolve against the catalog file's folder.</summary>
     public string DataPath { get; }
 
+    /// <summary>
+    /// Where files that are not table data live (raw objects a caller stores beside the lake): under the data path,
+    /// in a directory no schema can be named, and never touched by maintenance.
+    /// </summary>
+    public string RawObjectsPath => DataPath + "raw-objects/";
+
     public static async Task<Lakehouse> OpenAsync(LakeSettings settings, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(settings.WorkDirectory);

@@ -38,6 +38,7 @@ public static class FileCleanup
         await foreach (var stored in lake.Storage.ListAsync(lake.DataPath, cancellationToken))
         {
             if (stored.LastModifiedUtc >= olderThan.UtcDateTime || referenced.Contains(stored.Path)) continue;
+            if (stored.Path.StartsWith(lake.RawObjectsPath, StringComparison.Ordinal)) continue;
             if (!stored.Path.EndsWith(".parquet", StringComparison.Ordinal)) continue;
             orphans.Add((stored.Path, stored.SizeBytes));
         }

@@ -14,6 +14,12 @@ public interface IObjectStore
 
     Task<bool> ExistsAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A URL through which a client PUTs the object itself (with this Content-Type) until <paramref name="expiresAt"/>;
+    /// null where the store has no such URLs (a local directory).
+    /// </summary>
+    Task<Uri?> PresignUploadAsync(string path, string contentType, DateTimeOffset expiresAt);
+
     Task DeleteAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>Every object under a directory (recursively), with its size.</summary>

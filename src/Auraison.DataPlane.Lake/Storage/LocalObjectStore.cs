@@ -23,6 +23,8 @@ public sealed class LocalObjectStore(string root) : IObjectStore
 
     public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => Task.FromResult(File.Exists(path));
 
+    public Task<Uri?> PresignUploadAsync(string path, string contentType, DateTimeOffset expiresAt) => Task.FromResult<Uri?>(null);
+
     public Task DeleteAsync(string path, CancellationToken cancellationToken)
     {
         File.Delete(path);

@@ -12,10 +12,12 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     private readonly AmazonS3Client _client;
     private readonly FileCache _cache;
     private readonly S3Location _root;
+    private readonly long _partSize;
 
     public S3ObjectStore(string dataPath, S3Settings settings, FileCache cache)
     {
         _root = S3Location.Parse(dataPath);
+        _partSize = settings.PartSizeMegabytes * 1024L * 1024L;
         _cache = cache;
         var config = new AmazonS3Config
         {
@@ -35,15 +37,57 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
     public async Task UploadAsync(string localFile, string path, CancellationToken cancellationToken)
     {
         var location = S3Location.Parse(path);
-        await _client.PutObjectAsync(new PutObjectRequest
-        {
-            BucketName = location.Bucket,
-            Key = location.Key,
-            FilePath = localFile,
-            UseChunkEncoding = false,
-        }, cancellationToken);
+        if (new FileInfo(localFile).Length > _partSize)
+            await UploadInPartsAsync(localFile, location, cancellationToken);
+        else
+            await _client.PutObjectAsync(new PutObjectRequest
+            {
+                BucketName = location.Bucket,
+                Key = location.Key,
+                FilePath = localFile,
+                UseChunkEncoding = false,
+            }, cancellationToken);
         // The writer already has the bytes locally: seed the cache so the first read needs no download.
         _cache.Add(path, localFile);
+    }
+
+    /// <summary>A multipart upload, one part at a time from the file; aborted (no parts left behind) when a part fails.</summary>
+    private async Task UploadInPartsAsync(string localFile, S3Location location, CancellationToken cancellationToken)
+    {
+        var length = new FileInfo(localFile).Length;
+        var upload = await _client.InitiateMultipartUploadAsync(new InitiateMultipartUploadRequest { BucketName = location.Bucket, Key = location.Key },
+            cancellationToken);
+        try
+        {
+            List<PartETag> parts = [];
+            for (var (number, position) = (1, 0L); position < length; number++, position += _partSize)
+            {
+                var part = await _client.UploadPartAsync(new UploadPartRequest
+                {
+                    BucketName = location.Bucket,
+                    Key = location.Key,
+                    UploadId = upload.UploadId,
+                    PartNumber = number,
+                    FilePath = localFile,
+                    FilePosition = position,
+                    PartSize = Math.Min(_partSize, length - position),
+                    UseChunkEncoding = false,
+                }, cancellationToken);
+                parts.Add(new PartETag(number, part.ETag));
+            }
+            await _client.CompleteMultipartUploadAsync(new CompleteMultipartUploadRequest
+            {
+                BucketName = location.Bucket,
+                Key = location.Key,
+                UploadId = upload.UploadId,
+                PartETags = parts,
+            }, cancellationToken);
+        }
+        catch
+        {
+            await _client.AbortMultipartUploadAsync(location.Bucket, location.Key, upload.UploadId, CancellationToken.None);
+            throw;
+        }
     }
 
     public Task<string> GetLocalPathAsync(string path, CancellationToken cancellationToken) =>
@@ -66,6 +110,21 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
         {
             return false;
         }
+    }
+
+    public async Task<Uri?> PresignUploadAsync(string path, string contentType, DateTimeOffset expiresAt)
+    {
+        var location = S3Location.Parse(path);
+        var url = await _client.GetPreSignedURLAsync(new GetPreSignedUrlRequest
+        {
+            BucketName = location.Bucket,
+            Key = location.Key,
+            Verb = HttpVerb.PUT,
+            ContentType = contentType,
+            Expires = expiresAt.UtcDateTime,
+            Protocol = _client.Config.ServiceURL?.StartsWith("http://", StringComparison.OrdinalIgnoreCase) == true ? Protocol.HTTP : Protocol.HTTPS,
+        });
+        return new Uri(url);
     }
 
     public async Task DeleteAsync(string path, CancellationToken cancellationToken)

@@ -33,6 +33,8 @@ public sealed class DataPlaneOptions
 
     public MaintenanceOptions Maintenance { get; set; } = new();
 
+    public ObjectsOptions Objects { get; set; } = new();
+
     public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
 
     public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
@@ -51,6 +53,7 @@ public sealed class DataPlaneOptions
             SecretKey = string.IsNullOrWhiteSpace(S3.SecretKey) ? null : S3.SecretKey,
             Region = S3.Region,
             ForcePathStyle = S3.ForcePathStyle,
+            PartSizeMegabytes = S3.PartSizeMegabytes,
         },
     };
 }
@@ -62,6 +65,9 @@ public sealed class S3Options
     public string? SecretKey { get; set; }
     public string Region { get; set; } = "us-east-1";
     public bool ForcePathStyle { get; set; } = true;
+
+    /// <summary>Objects larger than this many MiB are uploaded in parts of this size (5 to 5120).</summary>
+    public int PartSizeMegabytes { get; set; } = 64;
 }
 
 /// <summary>Limits of <c>/data/ingest</c> and of its group commits.</summary>
@@ -178,6 +184,16 @@ public sealed class PolicyOptions
 }
 
 /// <summary>Scheduled maintenance: which steps run, how often, and their thresholds.</summary>
+/// <summary>Raw files (video chunks, point clouds, checkpoints) stored through <c>/data/objects</c>.</summary>
+public sealed class ObjectsOptions
+{
+    /// <summary>The largest object one PUT may store (bytes); default 5 GiB, S3's single-object upload limit through one request.</summary>
+    public long MaxObjectBytes { get; set; } = 5L * 1024 * 1024 * 1024;
+
+    /// <summary>How long a presigned upload URL stays valid (minutes); uploads not completed go with the orphans step after that.</summary>
+    public int UploadUrlMinutes { get; set; } = 60;
+}
+
 public sealed class MaintenanceOptions
 {
     /// <summary>How often the scheduled steps run (each replica tries; one runs a step at a time); 0 turns the schedule off.</summary>

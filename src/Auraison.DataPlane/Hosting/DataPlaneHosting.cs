@@ -69,6 +69,9 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<TableListings>();
         builder.Services.AddSingleton<QueryRunner>();
         builder.Services.AddSingleton<Snapshots.WorldModelSnapshots>();
+        builder.Services.AddSingleton<Objects.ObjectIndex>();
+        builder.Services.AddSingleton<Objects.ObjectWriter>();
+        builder.Services.AddSingleton<Objects.ObjectUploads>();
         builder.Services.AddVectorStore();
         builder.Services.AddEmbeddings();
         builder.Services.AddSingleton<RetrievalService>();

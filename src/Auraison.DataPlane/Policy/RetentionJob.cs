@@ -18,7 +18,8 @@ namespace Auraison.DataPlane.Policy;
 /// checkpoint still within its tenant's retention pins) and deletes those objects. Other tenants' history stays
 /// whole: the tenant's own time travel ends at the run instead (<see cref="RetentionFloors"/>).
 /// </summary>
-public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, RetentionFloors floors, IVectorStore vectors, TimeProvider time)
+public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, RetentionFloors floors, IVectorStore vectors, Objects.ObjectIndex objects,
+    TimeProvider time)
 {
     public sealed record TableReport(string Table, long Rows);
 
@@ -34,6 +35,8 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, Reten
         var lake = await lakes.GetAsync(cancellationToken);
         var predicate = $"{TenantData.RowFilter(tenant)} AND {Identifier(Lineage.IngestedAt)} < CAST({Literal(CatalogReader.Timestamp(cutoff))} AS TIMESTAMPTZ)";
 
+        // Objects stored before the cut-off go with their registry rows: their bytes are deleted once those are.
+        var expiredObjects = await objects.StoredBeforeAsync(tenant, cutoff, cancellationToken);
         var content = await lake.ReadAsync(SnapshotSelector.Latest, cancellationToken, TenantData.Scope(tenant));
         List<TableReport> tables = [];
         foreach (var table in content.Tables.Where(t => content.Data[t.Id].RowCount > 0))
@@ -51,10 +54,12 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, Reten
         // The tenant's deleted files leave every snapshot but those live checkpoints pin: its deleted rows stay readable nowhere else.
         var pinned = await PinnedSnapshots.LiveAsync(lake, policies, now, cancellationToken);
         var forgotten = await lake.ForgetEndedAsync(Lineage.TenantId, tenant, pinned, dryRun, cancellationToken);
-        if (dryRun) return new Report(tenant, dryRun, cutoff, tables, removedVectors, forgotten.Files);
+        var objectPaths = expiredObjects.Select(o => o.Path).ToList();
+        if (dryRun) return new Report(tenant, dryRun, cutoff, tables, removedVectors, [.. forgotten.Files, .. objectPaths]);
+        foreach (var path in objectPaths) await lake.Storage.DeleteAsync(path, cancellationToken);
         await floors.RecordAsync(lake, tenant, cutoff, now, cancellationToken);
         var cleanup = await lake.CleanupOldFilesAsync(now.AddMinutes(1), dryRun: false, cancellationToken);
-        return new Report(tenant, dryRun, cutoff, tables, removedVectors, cleanup.Files);
+        return new Report(tenant, dryRun, cutoff, tables, removedVectors, [.. cleanup.Files, .. objectPaths]);
     }
 
     private static async Task<List<Guid>> ExpiredRequestsAsync(Lakehouse lake, string tenant, DateTimeOffset cutoff, CancellationToken cancellationToken)

@@ -6,10 +6,10 @@ namespace Auraison.DataPlane.Policy;
 
 /// <summary>
 /// Tenants' <c>max_storage_gb</c>: staged files are per tenant partition, so before an upload each tenant's stored
-/// bytes plus what it adds are compared with its quota (507 past it, nothing uploaded). Rows kept in the catalog add
+/// bytes (table data and objects) plus what it adds are compared with its quota (507 past it, nothing uploaded). Rows kept in the catalog add
 /// the size of their request body; once flushed they count as the files they became.
 /// </summary>
-public sealed class StorageQuota(PolicyStore policies)
+public sealed class StorageQuota(PolicyStore policies, Objects.ObjectIndex objects)
 {
     /// <summary>Refuses the files with 507 when a tenant would pass its quota.</summary>
     public Task RequireAsync(Lakehouse lake, IReadOnlyList<StagedFile> staged, CancellationToken cancellationToken) =>
@@ -21,7 +21,7 @@ public sealed class StorageQuota(PolicyStore policies)
         foreach (var tenant in adding.GroupBy(a => a.Tenant, a => a.Bytes))
         {
             if ((await policies.GetAsync(tenant.Key, cancellationToken)).MaxStorageBytes is not { } limit) continue;
-            var used = await TenantUsage.BytesAsync(lake, tenant.Key, cancellationToken);
+            var used = await TenantUsage.BytesAsync(lake, tenant.Key, cancellationToken) + await objects.BytesAsync(tenant.Key, cancellationToken);
             if (used + tenant.Sum() > limit)
                 throw Exceeded($"Tenant {tenant.Key} stores {used} bytes; this request adds {tenant.Sum()} and its quota is {limit} bytes.");
         }

@@ -15,6 +15,8 @@ public static partial class Identifiers
     private static readonly HashSet<string> ReservedSchemas = new(StringComparer.OrdinalIgnoreCase)
     {
         "information_schema", "pg_catalog", "temp", "system", "memory", "lineage", "quarantine",
+        // Written by /data/objects alone: a row there names the bytes GET /data/objects serves.
+        "objects",
     };
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$")]

@@ -53,6 +53,12 @@ public static class ServiceTables
           outcome VARCHAR NOT NULL, started_at TIMESTAMP WITH TIME ZONE, milliseconds BIGINT, replica VARCHAR, snapshots BIGINT, files BIGINT,
           bytes BIGINT, detail VARCHAR)
         """,
+        // Presigned uploads waiting for their complete call (then the object's registry row).
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_object_uploads(upload_id VARCHAR PRIMARY KEY, tenant_id VARCHAR NOT NULL, object_key VARCHAR NOT NULL,
+          path VARCHAR NOT NULL, content_type VARCHAR NOT NULL, size_bytes BIGINT, sha256 VARCHAR, metadata VARCHAR NOT NULL, job_id VARCHAR NOT NULL,
+          caller VARCHAR NOT NULL, expires_at TIMESTAMP WITH TIME ZONE NOT NULL)
+        """,
         // Claims, retries and parking of outbox entries (added to catalogs created before them).
         "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS attempts INTEGER DEFAULT 0",
         "ALTER TABLE dataplane_embedding_outbox ADD COLUMN IF NOT EXISTS claimed_until TIMESTAMP WITH TIME ZONE",

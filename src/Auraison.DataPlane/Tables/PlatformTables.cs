@@ -14,7 +14,7 @@ public sealed record TableDeclaration(TableName Name, IReadOnlyList<ColumnDefini
 
     public static TableDeclaration Parse(string name, bool acceptNewFields, params (string Column, string Type)[] columns)
     {
-        Identifiers.TryParseTable(name, out var table, out _);
+        Identifiers.TryParseTable(name, out var table, out _, allowReservedSchema: true);
         return new TableDeclaration(table, columns.Select(c => new ColumnDefinition(c.Column, LakeType.ParseDuckDb(c.Type))).ToList(), acceptNewFields);
     }
 }
@@ -43,6 +43,9 @@ public static class PlatformTables
             ("agents_active", "STRUCT(role VARCHAR, status VARCHAR, tool_call_count BIGINT)[]"),
             ("user_plane", "STRUCT(torch STRUCT(jobs_in_flight BIGINT, gpu_util DOUBLE), ros STRUCT(jobs_in_flight BIGINT, gpu_util DOUBLE))"),
             ("causal_chain", "STRUCT(intent_id VARCHAR, job_id VARCHAR, outcome VARCHAR)[]")),
+        TableDeclaration.Parse("objects.registry", false,
+            ("key", "VARCHAR"), ("path", "VARCHAR"), ("size_bytes", "BIGINT"), ("sha256", "VARCHAR"), ("content_type", "VARCHAR"),
+            ("metadata", "JSON"), ("stored_at", "TIMESTAMPTZ")),
         TableDeclaration.Parse("simulation_runs", true,
             ("run_id", "VARCHAR"), ("experiment_id", "VARCHAR"), ("simulator", "VARCHAR"), ("s3_prefix", "VARCHAR"), ("status", "VARCHAR"),
             ("config", "JSON"), ("started_at", "TIMESTAMPTZ"), ("completed_at", "TIMESTAMPTZ")),
