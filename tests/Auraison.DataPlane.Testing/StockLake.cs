@@ -69,7 +69,7 @@ public sealed class StockLake : IAsyncDisposable
         var rows = visible.Count == 0
             ? []
             : await QueryAsync(string.Join("\nUNION ALL\n", visible.Select(v =>
-                $"SELECT {v.Version} AS v, {SqlText.Literal(v.Table)} AS t, CAST(to_json(x) AS VARCHAR) AS j FROM (SELECT * FROM lake.{v.Table}{At(v.Version)}) AS x")),
+                $"SELECT {v.Version} AS v, {SqlText.Literal(v.Table)} AS t, CAST(to_json(_dp_row) AS VARCHAR) AS j FROM (SELECT * FROM lake.{v.Table}{At(v.Version)}) AS _dp_row")),
                 cancellationToken);
         var byTable = rows.Select(Json)
             .ToLookup(r => (r.GetProperty("v").GetInt64(), r.GetProperty("t").GetString()!), r => r.GetProperty("j").GetString()!);

@@ -72,6 +72,7 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Objects.ObjectIndex>();
         builder.Services.AddSingleton<Objects.ObjectWriter>();
         builder.Services.AddSingleton<Objects.ObjectUploads>();
+        builder.Services.AddSingleton<Tables.FileRegistration>();
         builder.Services.AddVectorStore();
         builder.Services.AddEmbeddings();
         builder.Services.AddSingleton<RetrievalService>();

@@ -6,18 +6,24 @@ using static Auraison.DataPlane.Lake.Catalog.SqlText;
 namespace Auraison.DataPlane.Ingest;
 
 /// <summary>
-/// A columnar request body (a Parquet file, as pyarrow or pandas write it) on local disk, with its columns as DuckDB
-/// reads them. Its rows never pass through the service as values: DuckDB reads them to check and to stage.
+/// Columnar rows on local disk: a request body (a Parquet file, as pyarrow or pandas write it) spooled by the
+/// service, or Parquet files already stored that are registered into a table; with their columns as DuckDB reads
+/// them. The rows never pass through the service as values: DuckDB reads them to check and to stage.
 /// </summary>
 public sealed class ParquetSpool : ISpooledRows
 {
-    private ParquetSpool(string path) => Path = path;
+    private readonly IReadOnlyList<string> _files;
+    private readonly bool _owned;
+    private IReadOnlyList<long> _counts = [];
 
-    public string Path { get; }
+    private ParquetSpool(IReadOnlyList<string> files, bool owned) => (_files, _owned) = (files, owned);
+
+    /// <summary>The (first) file.</summary>
+    public string Path => _files[0];
 
     public int Count { get; private set; }
 
-    public long Bytes => new FileInfo(Path).Length;
+    public long Bytes => _files.Sum(f => new FileInfo(f).Length);
 
     /// <summary>Top-level columns of the file, by name, with their types.</summary>
     public IReadOnlyList<ColumnDefinition> Columns { get; private set; } = [];
@@ -25,14 +31,12 @@ public sealed class ParquetSpool : ISpooledRows
     /// <summary>Spools the body and reads its schema and row count from the footer; a body that is not Parquet is a 400.</summary>
     public static async Task<ParquetSpool> ReadAsync(Stream body, string directory, Lakehouse lake, CancellationToken cancellationToken)
     {
-        var spool = new ParquetSpool(System.IO.Path.Combine(directory, $"spool-{Guid.NewGuid():N}.parquet"));
+        var spool = new ParquetSpool([System.IO.Path.Combine(directory, $"spool-{Guid.NewGuid():N}.parquet")], owned: true);
         try
         {
             await using (var file = new FileStream(spool.Path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
                 await body.CopyToAsync(file, cancellationToken);
-            await using var work = lake.OpenWorkConnection();
-            spool.Count = (int)await ScalarAsync(work, $"SELECT count(*) FROM read_parquet({Literal(spool.Path)})", cancellationToken);
-            spool.Columns = await DescribeAsync(work, spool.Path, cancellationToken);
+            await spool.ReadFootersAsync(lake, cancellationToken);
             return spool;
         }
         catch (DuckDBException e)
@@ -47,13 +51,52 @@ public sealed class ParquetSpool : ISpooledRows
         }
     }
 
-    /// <summary>The rows as a SELECT: each column as it is in the file, and each row's position as <c>file_row_number</c>.</summary>
-    public string Source => $"SELECT * FROM read_parquet({Literal(Path)}, file_row_number = true)";
+    /// <summary>
+    /// Parquet files already on local disk, read as one body (columns united by name); they stay where they are.
+    /// A file DuckDB cannot read as Parquet is a 422.
+    /// </summary>
+    public static async Task<ParquetSpool> OpenAsync(IReadOnlyList<string> files, Lakehouse lake, CancellationToken cancellationToken)
+    {
+        var spool = new ParquetSpool(files, owned: false);
+        try
+        {
+            await spool.ReadFootersAsync(lake, cancellationToken);
+            return spool;
+        }
+        catch (DuckDBException e)
+        {
+            throw new IngestRejectedException(StatusCodes.Status422UnprocessableEntity, "Not readable Parquet",
+                $"The files cannot be read together as Parquet: {e.Message}");
+        }
+    }
 
-    private static async Task<List<ColumnDefinition>> DescribeAsync(DuckDBConnection work, string path, CancellationToken cancellationToken)
+    private async Task ReadFootersAsync(Lakehouse lake, CancellationToken cancellationToken)
+    {
+        await using var work = lake.OpenWorkConnection();
+        List<long> counts = [];
+        foreach (var file in _files) counts.Add(await ScalarAsync(work, $"SELECT count(*) FROM read_parquet({Literal(file)})", cancellationToken));
+        (_counts, Count) = (counts, (int)counts.Sum());
+        Columns = await DescribeAsync(work, ReadArguments, cancellationToken);
+    }
+
+    private string ReadArguments => _files.Count == 1 ? Literal(_files[0]) : $"[{string.Join(", ", _files.Select(Literal))}], union_by_name = true";
+
+    /// <summary>
+    /// The rows as a SELECT: each column as it is in the file, and each row's position as <c>file_row_number</c>
+    /// (counted on through the files, in their order, when there are several).
+    /// </summary>
+    public string Source => _files.Count == 1
+        ? $"SELECT * FROM read_parquet({ReadArguments}, file_row_number = true)"
+        : $"SELECT * EXCLUDE (filename, file_row_number), file_row_number + CASE filename {Offsets()} END AS file_row_number " +
+          $"FROM read_parquet({ReadArguments}, file_row_number = true, filename = true)";
+
+    private string Offsets() => string.Join(" ", _files.Select((file, i) =>
+        $"WHEN {Literal(file)} THEN {_counts.Take(i).Sum().ToString(System.Globalization.CultureInfo.InvariantCulture)}"));
+
+    private static async Task<List<ColumnDefinition>> DescribeAsync(DuckDBConnection work, string files, CancellationToken cancellationToken)
     {
         await using var command = work.CreateCommand();
-        command.CommandText = $"DESCRIBE SELECT * FROM read_parquet({Literal(path)})";
+        command.CommandText = $"DESCRIBE SELECT * FROM read_parquet({files})";
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         List<ColumnDefinition> columns = [];
         while (await reader.ReadAsync(cancellationToken))
@@ -79,7 +122,10 @@ public sealed class ParquetSpool : ISpooledRows
         return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public void Dispose() => File.Delete(Path);
+    public void Dispose()
+    {
+        if (_owned) File.Delete(Path);
+    }
 }
 
 /// <summary>A request's rows as spooled to local disk, whatever the body's format.</summary>

@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Hosting;
+using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Lake.Writing;
@@ -22,6 +23,8 @@ public static partial class TablesApi
         group.MapGet("/{name}", GetAsync).RequireScope(ApiScopes.Query).WithSummary("One table (name or schema.name) as the tenant sees it.");
         group.MapPut("/{name}", DeclareAsync).RequireScope(ApiScopes.Admin)
             .WithSummary("Declare a table up front: columns, partitioning, and whether unknown fields are added or rejected.");
+        group.MapPost("/{name}/files", RegisterFilesAsync).RequireScope(ApiScopes.Ingest)
+            .WithSummary("Register Parquet files stored as the tenant's objects: their rows join the table in one snapshot.");
         return group;
     }
 
@@ -35,6 +38,11 @@ public static partial class TablesApi
 
     /// <summary>Body of <c>PUT /data/tables/{name}</c>.</summary>
     public sealed record TableDeclarationRequest(List<ColumnDeclaration>? Columns, List<string>? PartitionBy, string? UnknownFields);
+
+    /// <summary>Body of <c>POST /data/tables/{name}/files</c>: object keys (or full paths of the tenant's objects).</summary>
+    public sealed record RegisterFilesRequest(string? TenantId, string? JobId, List<string>? Files);
+
+    public sealed record FilesRegistered(string Table, long RowCount, long LakeSnapshotId, Guid PartitionId, IReadOnlyList<FileRegistration.RegisteredFile> Files);
 
     [GeneratedRegex(@"^(year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$", RegexOptions.IgnoreCase)]
     private static partial Regex TransformKey();
@@ -61,6 +69,34 @@ public static partial class TablesApi
         var found = await DescribeAsync(lake, tenantId!, t => t == table, cancellationToken);
         return found.Count == 1 ? TypedResults.Ok(found[0]) : Problems.NotFound($"Table {table} does not exist.");
     }
+
+    private static async Task<Results<Created<FilesRegistered>, ProblemHttpResult>> RegisterFilesAsync(HttpContext http, string name,
+        RegisterFilesRequest request, FileRegistration registration, CancellationToken cancellationToken)
+    {
+        if (!Identifiers.TryParseTable(name, out var table, out var nameProblem)) return Problems.BadRequest($"Invalid table: {nameProblem}.");
+        if (TenantAccess.Check(http, request.TenantId) is { } denied) return denied;
+        if (request.Files is not { Count: > 0 and <= MaxFilesPerRegistration })
+            return Problems.BadRequest($"files is required: 1 to {MaxFilesPerRegistration} object keys.");
+        if (request.Files.Distinct(StringComparer.Ordinal).Count() != request.Files.Count) return Problems.BadRequest("files names a file twice.");
+        if (request.JobId is not { Length: > 0 and <= 256 }) return Problems.BadRequest("job_id is required (at most 256 characters).");
+        try
+        {
+            var registered = await registration.RegisterAsync(table, request.TenantId!, request.Files, request.JobId, http.Caller().Id, cancellationToken);
+            var reply = registered.Reply;
+            if (registered.Replayed)
+                return Problems.Of(StatusCodes.Status409Conflict, "Already registered",
+                    $"These files were registered into {table} already, at lake snapshot {reply.LakeSnapshotId}; their rows are stored once.",
+                    new Dictionary<string, object?> { ["lake_snapshot_id"] = reply.LakeSnapshotId });
+            return TypedResults.Created((string?)null,
+                new FilesRegistered(reply.Table, reply.RowCount, reply.LakeSnapshotId, reply.PartitionId, registered.Files));
+        }
+        catch (IngestRejectedException rejected)
+        {
+            return rejected.ToProblem(http);
+        }
+    }
+
+    private const int MaxFilesPerRegistration = 1000;
 
     private static async Task<Results<Created<TableInfo>, Ok<TableInfo>, ProblemHttpResult>> DeclareAsync(string name,
         TableDeclarationRequest request, LakeAccessor lakes, CancellationToken cancellationToken)

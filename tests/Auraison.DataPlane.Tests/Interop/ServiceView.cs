@@ -32,7 +32,7 @@ internal static class ServiceView
             List<(string Table, string Json)> rows = [];
             if (tables.Count > 0)
             {
-                var reply = await app.QueryAsync(tenant, string.Join(" UNION ALL ", tables.Select(t => $"SELECT '{t}' AS t, CAST(to_json(x) AS VARCHAR) AS j FROM {t} AS x")), at);
+                var reply = await app.QueryAsync(tenant, string.Join(" UNION ALL ", tables.Select(t => $"SELECT '{t}' AS t, CAST(to_json(_dp_row) AS VARCHAR) AS j FROM {t} AS _dp_row")), at);
                 Assert.False(reply.GetProperty("truncated").GetBoolean(), "the comparison needs every row; the test lake is too big for MaxRows");
                 rows = reply.GetProperty("rows").EnumerateArray().Select(r => (r[0].GetString()!, r[1].GetString()!)).ToList();
             }

@@ -3,7 +3,9 @@ using System.Text.Json;
 using Auraison.DataPlane.Lake.Maintenance;
 using Auraison.DataPlane.Maintenance;
 using Auraison.DataPlane.Tests.Maintenance;
+using Auraison.DataPlane.Tests.Objects;
 using Auraison.DataPlane.Tests.Policy;
+using Auraison.DataPlane.Tests.Tables;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Auraison.DataPlane.Tests.Interop;
@@ -50,6 +52,18 @@ public class StockDuckDbInteropTests
         });
         await app.IngestOkAsync(Tenant, "job_outcomes", new object[] { new { job_id = "j3", status = "ok", attempts = 3, metrics = new { loss = 0.1 } } });
         await app.IngestOkAsync(Tenant, "robots.fleet", new object[] { new { robot_id = "r1", model = "turtlebot4", joined = "2026-01-01T00:00:00Z" } });
+
+        await AssertStockReadsWhatTheServiceShowsAsync(app);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Stored_objects_and_registered_parquet_files_read_the_same(LakeMode mode)
+    {
+        ReferenceDuckDb.Require();
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.Client.PutOkAsync(Tenant, "outputs/poses.parquet", await FileRegistrationTests.ParquetAsync("SELECT i AS frame, i * 0.25 AS x FROM range(20) t(i)"));
+        var registered = await FileRegistrationTests.RegisterAsync(app.Client, "slam.poses", Tenant, "outputs/poses.parquet");
+        Assert.Equal(System.Net.HttpStatusCode.Created, registered.StatusCode);
 
         await AssertStockReadsWhatTheServiceShowsAsync(app);
     }
