@@ -1,4 +1,5 @@
 using Auraison.DataPlane.Attach;
+using Auraison.DataPlane.Features;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Health;
 using Auraison.DataPlane.Hosting;
@@ -30,6 +31,7 @@ app.MapQuery();
 app.MapTables();
 app.MapSnapshots();
 app.MapObjects();
+app.MapFeatures();
 app.MapRetrieval();
 app.MapKeys();
 app.MapPolicy();

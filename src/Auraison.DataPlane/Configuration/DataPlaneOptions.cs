@@ -35,6 +35,8 @@ public sealed class DataPlaneOptions
 
     public ObjectsOptions Objects { get; set; } = new();
 
+    public FeaturesOptions Features { get; set; } = new();
+
     public bool IsEmbeddedCatalog => string.IsNullOrWhiteSpace(Catalog);
 
     public bool IsEmbeddedVectors => string.IsNullOrWhiteSpace(Vectors);
@@ -184,6 +186,16 @@ public sealed class PolicyOptions
 }
 
 /// <summary>Scheduled maintenance: which steps run, how often, and their thresholds.</summary>
+/// <summary>Point-in-time features (<c>/data/features</c>).</summary>
+public sealed class FeaturesOptions
+{
+    /// <summary>How often every feature view's online values are refreshed from the lake (seconds); 0 turns it off.</summary>
+    public int MaterializeSeconds { get; set; } = 30;
+
+    /// <summary>The most rows one historical retrieval may ask for.</summary>
+    public int MaxHistoricalRows { get; set; } = 100_000;
+}
+
 /// <summary>Raw files (video chunks, point clouds, checkpoints) stored through <c>/data/objects</c>.</summary>
 public sealed class ObjectsOptions
 {

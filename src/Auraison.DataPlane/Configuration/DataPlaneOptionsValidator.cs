@@ -32,6 +32,8 @@ public sealed class DataPlaneOptionsValidator : IValidateOptions<DataPlaneOption
         if (options.S3.PartSizeMegabytes is < 5 or > 5120) failures.Add("DataPlane:S3:PartSizeMegabytes must be between 5 and 5120 (S3's part sizes).");
         if (options.Objects.MaxObjectBytes < 1 || options.Objects.UploadUrlMinutes is < 1 or > 7 * 24 * 60)
             failures.Add("DataPlane:Objects:MaxObjectBytes must be at least 1 and UploadUrlMinutes between 1 and 10080 (7 days, S3's limit).");
+        if (options.Features.MaterializeSeconds < 0 || options.Features.MaxHistoricalRows < 1)
+            failures.Add("DataPlane:Features:MaterializeSeconds cannot be negative and MaxHistoricalRows must be at least 1.");
         if (options.Retrieval.IndexerMaxAttempts < 1 || options.Retrieval.IndexerLeaseSeconds < 1)
             failures.Add("DataPlane:Retrieval:IndexerMaxAttempts and DataPlane:Retrieval:IndexerLeaseSeconds must be at least 1.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

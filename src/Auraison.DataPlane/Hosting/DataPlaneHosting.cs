@@ -73,6 +73,10 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Objects.ObjectWriter>();
         builder.Services.AddSingleton<Objects.ObjectUploads>();
         builder.Services.AddSingleton<Tables.FileRegistration>();
+        builder.Services.AddSingleton<Features.FeatureViews>();
+        builder.Services.AddSingleton<Features.PointInTime>();
+        builder.Services.AddSingleton<Features.OnlineFeatures>();
+        builder.Services.AddHostedService<Features.FeatureMaterializer>();
         builder.Services.AddVectorStore();
         builder.Services.AddEmbeddings();
         builder.Services.AddSingleton<RetrievalService>();

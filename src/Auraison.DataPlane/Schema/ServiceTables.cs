@@ -53,6 +53,19 @@ public static class ServiceTables
           outcome VARCHAR NOT NULL, started_at TIMESTAMP WITH TIME ZONE, milliseconds BIGINT, replica VARCHAR, snapshots BIGINT, files BIGINT,
           bytes BIGINT, detail VARCHAR)
         """,
+        // Feature views, and the latest feature values per entity that online lookups read.
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_feature_views(tenant_id VARCHAR NOT NULL, view_name VARCHAR NOT NULL, definition VARCHAR NOT NULL,
+          updated_at TIMESTAMP WITH TIME ZONE, PRIMARY KEY (tenant_id, view_name))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_online_features(tenant_id VARCHAR NOT NULL, view_name VARCHAR NOT NULL, entity VARCHAR NOT NULL,
+          features VARCHAR NOT NULL, event_at TIMESTAMP WITH TIME ZONE NOT NULL, PRIMARY KEY (tenant_id, view_name, entity))
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_feature_materializations(tenant_id VARCHAR NOT NULL, view_name VARCHAR NOT NULL,
+          lake_snapshot_up_to BIGINT NOT NULL, materialized_at TIMESTAMP WITH TIME ZONE, PRIMARY KEY (tenant_id, view_name))
+        """,
         // Presigned uploads waiting for their complete call (then the object's registry row).
         """
         CREATE TABLE IF NOT EXISTS dataplane_object_uploads(upload_id VARCHAR PRIMARY KEY, tenant_id VARCHAR NOT NULL, object_key VARCHAR NOT NULL,
