@@ -151,16 +151,6 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     private async Task<QuerySession> BuildAsync(Lakehouse lake, string tenant, long snapshotId, Func<TableName, bool> allowed,
         IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
     {
-        HashSet<TableName> forbidden = [];
-        var content = TenantData.Visible(await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
-            TenantData.Scope(tenant).And(table =>
-            {
-                if (allowed(new TableName(table.SchemaName, table.Name))) return true;
-                // Only a table the tenant could see is named as refused; the others do not exist for it.
-                if (TenantColumns.Visible(table, tenant, hasRows: false)) forbidden.Add(new TableName(table.SchemaName, table.Name));
-                return false;
-            }),
-            only?.Select(t => t.ToString()).ToList()), tenant);
         var root = new DuckDBConnection("Data Source=:memory:");
         await root.OpenAsync(cancellationToken);
         try
@@ -168,19 +158,17 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var query = options.Value.Query;
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
-            var views = await lake.Reader.CreateViewsAsync(root, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
-                table => TenantData.ColumnsShown(table, tenant));
-            HashSet<TableName> tables = [.. content.Tables.Select(t => new TableName(t.SchemaName, t.Name))];
+            var views = await TenantViews.CreateAsync(lake, root, tenant, snapshotId, allowed, only, cancellationToken);
+            HashSet<TableName> tables = [.. views.Tables];
             if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
             {
                 await LineageTable.CreateAsync(root, lake, tenant, snapshotId, cancellationToken);
                 tables.Add(LineageTable.Name);
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
-            await ExecuteAsync(root, $"SET allowed_paths = [{string.Join(", ", views.LocalPaths.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
+            await ExecuteAsync(root, $"SET allowed_paths = [{string.Join(", ", views.Views.LocalPaths.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
                 "SET enable_external_access = false; SET lock_configuration = true", cancellationToken);
-            return new QuerySession(root, tenant, snapshotId, tables, forbidden, content.Tables.Select(t => t.Id).ToHashSet(),
-                tables.Contains(LineageTable.Name), views.FileLists);
+            return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists);
         }
         catch
         {

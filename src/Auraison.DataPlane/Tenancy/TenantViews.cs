@@ -1,0 +1,39 @@
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Reading;
+using Auraison.DataPlane.Schema;
+using DuckDB.NET.Data;
+
+namespace Auraison.DataPlane.Tenancy;
+
+/// <summary>
+/// A tenant's tables at one snapshot as views in a DuckDB connection: only the tables its policy allows (and, when
+/// given, only those named), holding only its partitions and rows, its own columns under their field names.
+/// </summary>
+public static class TenantViews
+{
+    /// <param name="Views">The views' local files and file-list variables.</param>
+    /// <param name="Tables">The tables the views show.</param>
+    /// <param name="Forbidden">Tables the tenant could see but its policy does not allow (named as refused, not as unknown).</param>
+    /// <param name="TableIds">The lake ids of the tables shown.</param>
+    public sealed record Shown(CreatedViews Views, IReadOnlySet<TableName> Tables, IReadOnlySet<TableName> Forbidden, IReadOnlySet<long> TableIds);
+
+    public static async Task<Shown> CreateAsync(Lakehouse lake, DuckDBConnection target, string tenant, long snapshotId, Func<TableName, bool> allowed,
+        IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
+    {
+        HashSet<TableName> forbidden = [];
+        var content = TenantData.Visible(await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
+            TenantData.Scope(tenant).And(table =>
+            {
+                if (allowed(new TableName(table.SchemaName, table.Name))) return true;
+                // Only a table the tenant could see is named as refused; the others do not exist for it.
+                if (TenantColumns.Visible(table, tenant, hasRows: false)) forbidden.Add(new TableName(table.SchemaName, table.Name));
+                return false;
+            }),
+            only?.Select(t => t.ToString()).ToList()), tenant);
+        var views = await lake.Reader.CreateViewsAsync(target, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
+            table => TenantData.ColumnsShown(table, tenant));
+        return new Shown(views, content.Tables.Select(t => new TableName(t.SchemaName, t.Name)).ToHashSet(), forbidden,
+            content.Tables.Select(t => t.Id).ToHashSet());
+    }
+}
