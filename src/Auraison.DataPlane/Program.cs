@@ -1,4 +1,5 @@
 using Auraison.DataPlane.Attach;
+using Auraison.DataPlane.Datasets;
 using Auraison.DataPlane.Features;
 using Auraison.DataPlane.Auth;
 using Auraison.DataPlane.Health;
@@ -32,6 +33,7 @@ app.MapTables();
 app.MapSnapshots();
 app.MapObjects();
 app.MapFeatures();
+app.MapDatasets();
 app.MapRetrieval();
 app.MapKeys();
 app.MapPolicy();

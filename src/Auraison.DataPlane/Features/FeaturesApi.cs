@@ -111,8 +111,8 @@ public static class FeaturesApi
         if (!Identifiers.TryParseTable(request.Source, out var source, out _, allowReservedSchema: true)) return null;
         if (request.Features is not { Count: > 0 } features || request.TtlSeconds is <= 0) return null;
         string[] columns = [request.Entity ?? "", request.Timestamp ?? "", .. features];
-        // Lineage columns (_dp_ingested_at) may serve as the timestamp: only the name's shape is checked here.
-        if (columns.Any(c => Identifiers.FieldProblem(c.StartsWith(Identifiers.ReservedPrefix, StringComparison.Ordinal) ? c[1..] : c) is not null)
+        // Lineage columns (_dp_ingested_at) may serve as the timestamp.
+        if (columns.Any(c => !Identifiers.IsReadableColumn(c))
             || columns.Distinct(StringComparer.Ordinal).Count() != columns.Length)
             return null;
         return new FeatureView(name, source, request.Entity!, request.Timestamp!, features, request.TtlSeconds);

@@ -77,6 +77,8 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Features.PointInTime>();
         builder.Services.AddSingleton<Features.OnlineFeatures>();
         builder.Services.AddHostedService<Features.FeatureMaterializer>();
+        builder.Services.AddSingleton<Datasets.DatasetExports>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<Datasets.DatasetExports>());
         builder.Services.AddVectorStore();
         builder.Services.AddEmbeddings();
         builder.Services.AddSingleton<RetrievalService>();

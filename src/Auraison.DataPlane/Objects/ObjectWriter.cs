@@ -52,8 +52,8 @@ public sealed class ObjectWriter(LakeAccessor lakes, IngestService ingest, Objec
     public static string NewPath(Lake.Lakehouse lake, ObjectPut put) => $"{lake.RawObjectsPath}{put.Tenant}/{Guid.CreateVersion7()}/{put.Key}";
 
     /// <summary>
-    /// Records bytes a client uploaded to <paramref name="path"/> itself (a presigned upload): checks them like a PUT's
-    /// body and registers them; bytes refused are deleted.
+    /// Records bytes already stored at <paramref name="path"/> (a client's presigned upload, a dataset export): checks
+    /// them like a PUT's body and registers them; bytes refused are deleted.
     /// </summary>
     public async Task<Stored> RecordUploadedAsync(ObjectPut put, string path, long? declaredSize, CancellationToken cancellationToken)
     {
@@ -74,7 +74,8 @@ public sealed class ObjectWriter(LakeAccessor lakes, IngestService ingest, Objec
             throw;
         }
         if (existing is null) return await RegisterAsync(put, path, size, sha256, cancellationToken);
-        await lake.Storage.DeleteAsync(path, CancellationToken.None);
+        // A second copy of the same bytes goes; the stored object stays (a re-export may write to the very same path).
+        if (existing.Path != path) await lake.Storage.DeleteAsync(path, CancellationToken.None);
         return new Stored(existing, Replayed: true, -1);
     }
 

@@ -15,8 +15,9 @@ public static partial class Identifiers
     private static readonly HashSet<string> ReservedSchemas = new(StringComparer.OrdinalIgnoreCase)
     {
         "information_schema", "pg_catalog", "temp", "system", "memory", "lineage", "quarantine",
-        // Written by /data/objects alone: a row there names the bytes GET /data/objects serves.
-        "objects",
+        // Written by the service alone: a row of objects.registry names the bytes GET /data/objects serves, one of
+        // datasets.registry the export that produced a dataset.
+        "objects", "datasets",
     };
 
     [GeneratedRegex("^[a-z_][a-z0-9_]*$")]
@@ -50,6 +51,10 @@ public static partial class Identifiers
         if (name.StartsWith(ReservedPrefix, StringComparison.OrdinalIgnoreCase)) return $"field '{name}' uses the reserved prefix '{ReservedPrefix}'";
         return null;
     }
+
+    /// <summary>Whether a caller may name this column in a definition that reads tables (the lineage columns included).</summary>
+    public static bool IsReadableColumn(string name) =>
+        FieldProblem(name.StartsWith(ReservedPrefix, StringComparison.Ordinal) ? name[1..] : name) is null;
 
     private static string? PartProblem(string part, string kind)
     {

@@ -53,6 +53,13 @@ public static class ServiceTables
           outcome VARCHAR NOT NULL, started_at TIMESTAMP WITH TIME ZONE, milliseconds BIGINT, replica VARCHAR, snapshots BIGINT, files BIGINT,
           bytes BIGINT, detail VARCHAR)
         """,
+        // Dataset exports: what was asked, how far it got, what it wrote.
+        """
+        CREATE TABLE IF NOT EXISTS dataplane_datasets(dataset_id VARCHAR PRIMARY KEY, tenant_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
+          version VARCHAR NOT NULL, format VARCHAR NOT NULL, request VARCHAR NOT NULL, status VARCHAR NOT NULL, progress DOUBLE PRECISION NOT NULL,
+          lake_snapshot_id BIGINT NOT NULL, location VARCHAR NOT NULL, files VARCHAR, error VARCHAR, created_at TIMESTAMP WITH TIME ZONE,
+          finished_at TIMESTAMP WITH TIME ZONE)
+        """,
         // Feature views, and the latest feature values per entity that online lookups read.
         """
         CREATE TABLE IF NOT EXISTS dataplane_feature_views(tenant_id VARCHAR NOT NULL, view_name VARCHAR NOT NULL, definition VARCHAR NOT NULL,
