@@ -5,6 +5,7 @@ using Auraison.DataPlane.Ingest;
 using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Objects;
 using Auraison.DataPlane.Policy;
+using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tenancy;
 using DuckDB.NET.Data;
@@ -13,6 +14,9 @@ using static Auraison.DataPlane.Lake.Catalog.SqlText;
 namespace Auraison.DataPlane.Datasets;
 
 public sealed record DatasetFile(string Path, long Size, long Rows);
+
+/// <summary>A file an export wrote, relative to the dataset's directory, with its rows (1 for a JSON document).</summary>
+public sealed record WrittenFile(string RelativePath, long Rows);
 
 public sealed record DatasetStatus(string DatasetId, string Name, string Version, string Format, string Status, double Progress, long LakeSnapshotId,
     string Location, IReadOnlyList<DatasetFile> Files, string? Error);
@@ -23,27 +27,22 @@ public sealed record DatasetStatus(string DatasetId, string Name, string Version
 /// <c>datasets.registry</c>. The same request at the same snapshot is the same dataset (id, version, bytes). Status
 /// and progress are rows of <c>dataplane_datasets</c>, so every replica answers for them.
 /// </summary>
-public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, ObjectWriter objects, IngestService ingest, TimeProvider clock,
-    ILogger<DatasetExports> logger) : BackgroundService
+public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, QuerySessions sessions, ObjectWriter objects, IngestService ingest,
+    TimeProvider clock, ILogger<DatasetExports> logger) : BackgroundService
 {
     public static readonly TableName Registry = new("datasets", "registry");
 
-    private sealed record Job(string Id, DatasetPlan Plan, string Request, long Snapshot, string Version, string Caller);
+    private sealed record Job(string Id, DatasetPlan Plan, IReadOnlySet<TableName>? Tables, string Request, long Snapshot, string Version, string Caller);
 
     private readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>();
 
     /// <summary>Starts the export (or finds it running or done); false when it had been started before.</summary>
-    /// <exception cref="DatasetException">The source table has no rows of the tenant or is not allowed to it.</exception>
+    /// <exception cref="DatasetException">A source table has no rows of the tenant or is not allowed to it (422), or the query is refused.</exception>
     public async Task<(DatasetStatus Status, bool Started)> StartAsync(DatasetPlan plan, string request, string caller, CancellationToken cancellationToken)
     {
         var lake = await lakes.GetAsync(cancellationToken);
-        var policy = await policies.GetAsync(plan.Tenant, cancellationToken);
-        // Pinned to the table's last change for the tenant: its rows are the same at every later snapshot, so asking
-        // again (after the export's own commits, or other tables') finds the same dataset.
-        if (!policy.Allows(plan.Table)
-            || (await Tables.TablesApi.DescribeAsync(lake, plan.Tenant, t => t == plan.Table, cancellationToken)).SingleOrDefault()?.LastChange is not { } changed)
-            throw new DatasetException($"Table {plan.Table} has no rows of tenant {plan.Tenant}, or its policy does not allow it.");
-        var snapshot = changed.LakeSnapshotId;
+        var tables = await SourceTablesAsync(plan, cancellationToken);
+        var snapshot = await PinAsync(lake, plan.Tenant, tables, cancellationToken);
         var fingerprint = plan.Fingerprint(snapshot, request);
         var id = new Guid(Convert.FromHexString(fingerprint[..32])).ToString();
         if (await FindAsync(plan.Tenant, id, cancellationToken) is { Status: not "failed" } known) return (known, false);
@@ -54,10 +53,37 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Obj
             await connection.ExecuteAsync(null, "DELETE FROM dataplane_datasets WHERE dataset_id = $1", cancellationToken, id);
             await connection.ExecuteAsync(null,
                 "INSERT INTO dataplane_datasets VALUES ($1, $2, $3, $4, $5, $6, 'running', 0, $7, $8, NULL, NULL, CAST($9 AS TIMESTAMP WITH TIME ZONE), NULL)",
-                cancellationToken, id, plan.Tenant, plan.Name, version, DatasetPlan.LeRobot, request, snapshot, location, CatalogReader.Timestamp(clock.GetUtcNow()));
+                cancellationToken, id, plan.Tenant, plan.Name, version, plan.Format, request, snapshot, location, CatalogReader.Timestamp(clock.GetUtcNow()));
         }
-        _queue.Writer.TryWrite(new Job(id, plan, request, snapshot, version, caller));
+        _queue.Writer.TryWrite(new Job(id, plan, tables, request, snapshot, version, caller));
         return ((await FindAsync(plan.Tenant, id, cancellationToken))!, true);
+    }
+
+    /// <summary>The tables the dataset reads: the episodic source's, or those its query names (null: it cannot be told, all of them).</summary>
+    private async Task<IReadOnlySet<TableName>?> SourceTablesAsync(DatasetPlan plan, CancellationToken cancellationToken)
+    {
+        if (plan.Episodes is { } episodes) return new HashSet<TableName> { episodes.Table };
+        var parsed = await sessions.ParseAsync(plan.Sql!, cancellationToken);
+        // What the query calls is checked now; which tables it may read, once the tenant's views exist.
+        var named = parsed.TablesNamed ?? new HashSet<TableName>();
+        return SqlGuard.Check(parsed, named, new HashSet<TableName>()) is { } refused
+            ? throw new DatasetException($"source.sql is refused: {refused.Reason}", refused.Status)
+            : parsed.TablesNamed;
+    }
+
+    /// <summary>
+    /// The snapshot of the source tables' last change for the tenant: their rows are the same at every later snapshot,
+    /// so asking again (after the export's own commits, or other tables') finds the same dataset.
+    /// </summary>
+    private async Task<long> PinAsync(Lake.Lakehouse lake, string tenant, IReadOnlySet<TableName>? tables, CancellationToken cancellationToken)
+    {
+        if (tables is null) return (await lake.LatestAsync(TimeSpan.Zero, cancellationToken)).Id;
+        var policy = await policies.GetAsync(tenant, cancellationToken);
+        var described = (await Tables.TablesApi.DescribeAsync(lake, tenant, tables.Contains, cancellationToken))
+            .ToDictionary(t => t.Name, t => t.LastChange?.LakeSnapshotId);
+        foreach (var table in tables.Where(t => !policy.Allows(t) || described.GetValueOrDefault(t.ToString()) is null))
+            throw new DatasetException($"Table {table} has no rows of tenant {tenant}, or its policy does not allow it.");
+        return described.Values.Max() ?? 0;
     }
 
     public async Task<DatasetStatus?> FindAsync(string tenant, string id, CancellationToken cancellationToken)
@@ -105,13 +131,26 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Obj
         var (plan, lake) = (job.Plan, await lakes.GetAsync(cancellationToken));
         await using var duck = new DuckDBConnection("Data Source=:memory:");
         await duck.OpenAsync(cancellationToken);
-        await ExecuteAsync(duck, "SET TimeZone = 'UTC'; SET threads = 1; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false",
+        await duck.ExecuteAsync("SET TimeZone = 'UTC'; SET threads = 1; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false",
             cancellationToken);
         var policy = await policies.GetAsync(plan.Tenant, cancellationToken);
-        var shown = await TenantViews.CreateAsync(lake, duck, plan.Tenant, job.Snapshot, policy.Allows, new HashSet<TableName> { plan.Table }, cancellationToken);
-        if (!shown.Tables.Contains(plan.Table))
-            throw new DatasetException($"Table {plan.Table} does not exist for tenant {plan.Tenant} at lake snapshot {job.Snapshot}, or its policy does not allow it.");
-        var written = await LeRobotWriter.WriteAsync(duck, plan, directory, p => UpdateAsync(job.Id, "progress = $2", cancellationToken, p), cancellationToken);
+        var shown = await TenantViews.CreateAsync(lake, duck, plan.Tenant, job.Snapshot, policy.Allows, job.Tables, cancellationToken);
+        if (job.Tables?.Where(t => !shown.Tables.Contains(t)).Select(t => (TableName?)t).FirstOrDefault() is { } missing)
+            throw new DatasetException($"Table {missing} does not exist for tenant {plan.Tenant} at lake snapshot {job.Snapshot}, or its policy does not allow it.");
+        // As in a query session: the export reads the tenant's files alone and writes into its own directory alone.
+        Directory.CreateDirectory(directory);
+        await duck.ExecuteAsync($"SET allowed_paths = [{string.Join(", ", shown.Views.LocalPaths.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
+                                $"SET allowed_directories = [{Literal(directory + "/")}]; SET enable_external_access = false; SET lock_configuration = true",
+            cancellationToken);
+        List<WrittenFile> written;
+        if (plan.Episodes is { } episodes)
+            written = await LeRobotWriter.WriteAsync(duck, episodes, directory, p => UpdateAsync(job.Id, "progress = $2", cancellationToken, p), cancellationToken);
+        else
+        {
+            if (SqlGuard.Check(await sessions.ParseAsync(plan.Sql!, cancellationToken), shown.Tables, shown.Forbidden) is { } refused)
+                throw new DatasetException($"source.sql is refused: {refused.Reason}", refused.Status);
+            written = await ParquetManifestWriter.WriteAsync(duck, plan, job.Snapshot, directory, cancellationToken);
+        }
 
         List<DatasetFile> files = [];
         var location = $"datasets/{plan.Name}/{job.Version}/";
@@ -126,19 +165,22 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Obj
             files.Add(new DatasetFile(key, stored.Object.SizeBytes, file.Rows));
             await UpdateAsync(job.Id, "progress = $2", cancellationToken, 0.7 + 0.25 * (i + 1) / written.Count);
         }
-        var jobs = await ListAsync(duck, $"SELECT DISTINCT CAST({Identifier(Lineage.JobId)} AS VARCHAR) FROM {Qualified(plan.Table.Schema, plan.Table.Name)} ORDER BY 1 LIMIT 1000",
-            cancellationToken);
-        await RecordAsync(job, files, jobs, cancellationToken);
+        List<string> jobs = [];
+        foreach (var table in job.Tables ?? shown.Tables)
+            jobs.AddRange((await duck.PairsAsync($"SELECT DISTINCT {Identifier(Lineage.JobId)} FROM {Qualified(table.Schema, table.Name)} LIMIT 1000", cancellationToken))
+                .Select(p => p.First));
+        await RecordAsync(job, files, [.. (job.Tables ?? shown.Tables).Select(t => t.ToString()).Order(StringComparer.Ordinal)],
+            [.. jobs.Distinct().Order(StringComparer.Ordinal)], cancellationToken);
         return files;
     }
 
     /// <summary>The dataset's row of <c>datasets.registry</c>, through the ingest path (a retry of the same export replays it).</summary>
-    private async Task RecordAsync(Job job, List<DatasetFile> files, List<string> jobs, CancellationToken cancellationToken)
+    private async Task RecordAsync(Job job, List<DatasetFile> files, List<string> tables, List<string> jobs, CancellationToken cancellationToken)
     {
         using var records = RequestSpool.Of([(0, writer => JsonSerializer.Serialize(writer, new Dictionary<string, object?>
         {
-            ["dataset_id"] = job.Id, ["name"] = job.Plan.Name, ["version"] = job.Version, ["format"] = DatasetPlan.LeRobot,
-            ["lake_snapshot_id"] = job.Snapshot, ["location"] = $"datasets/{job.Plan.Name}/{job.Version}/", ["source_tables"] = new[] { job.Plan.Table.ToString() },
+            ["dataset_id"] = job.Id, ["name"] = job.Plan.Name, ["version"] = job.Version, ["format"] = job.Plan.Format,
+            ["lake_snapshot_id"] = job.Snapshot, ["location"] = $"datasets/{job.Plan.Name}/{job.Version}/", ["source_tables"] = tables,
             ["source_jobs"] = jobs, ["files"] = files.Select(f => new { path = f.Path, size = f.Size, rows = f.Rows }), ["request"] = JsonDocument.Parse(job.Request).RootElement,
             ["created_at"] = clock.GetUtcNow(),
         }))], ingest.SpoolDirectory);
@@ -154,24 +196,10 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Obj
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         await connection.ExecuteAsync(null, $"UPDATE dataplane_datasets SET {set} WHERE dataset_id = $1", cancellationToken, [id, .. values]);
     }
-
-    private static async Task ExecuteAsync(DuckDBConnection duck, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = duck.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<List<string>> ListAsync(DuckDBConnection duck, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = duck.CreateCommand();
-        command.CommandText = sql;
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        List<string> values = [];
-        while (await reader.ReadAsync(cancellationToken)) values.Add(reader.IsDBNull(0) ? "" : reader.GetString(0));
-        return values;
-    }
 }
 
-/// <summary>An export that cannot run as asked (its table is gone or not allowed).</summary>
-public sealed class DatasetException(string message) : Exception(message);
+/// <summary>An export that cannot run as asked (a table is gone or not allowed, the query is refused), with the status to answer.</summary>
+public sealed class DatasetException(string message, int status = StatusCodes.Status422UnprocessableEntity) : Exception(message)
+{
+    public int Status { get; } = status;
+}

@@ -6,18 +6,25 @@ using Auraison.DataPlane.Schema;
 
 namespace Auraison.DataPlane.Datasets;
 
-/// <summary>Where an episodic dataset's frames come from: one table, its episode, time and task columns, and the features.</summary>
-public sealed record EpisodeSource(string? Table, string? Episode, string? Timestamp, string? Task, Dictionary<string, List<string>>? Features);
+/// <summary>
+/// Where a dataset's rows come from: for <c>lerobot</c> one table with its episode, time and task columns and the
+/// features; for <c>parquet</c> a read-only SQL query over the tenant's tables.
+/// </summary>
+public sealed record DatasetSource(string? Table, string? Episode, string? Timestamp, string? Task, Dictionary<string, List<string>>? Features, string? Sql);
 
 /// <summary>Body of <c>POST /data/datasets</c>.</summary>
-public sealed record DatasetRequest(string? TenantId, string? Name, string? Format, EpisodeSource? Source, double? Fps, Dictionary<string, double>? Splits,
-    long? Seed);
+public sealed record DatasetRequest(string? TenantId, string? Name, string? Format, DatasetSource? Source, double? Fps, Dictionary<string, double>? Splits,
+    long? Seed, int? TargetFileMegabytes);
 
-/// <summary>A request found sound: the source table parsed, feature columns named, splits in order.</summary>
-public sealed record DatasetPlan(string Tenant, string Name, TableName Table, string Episode, string Timestamp, string? Task,
-    IReadOnlyList<(string Name, IReadOnlyList<string> Columns)> Features, double Fps, IReadOnlyList<(string Name, double Fraction)> Splits, long Seed)
+/// <summary>An episodic source found sound: the table, its columns, the features in order, splits in order.</summary>
+public sealed record EpisodePlan(TableName Table, string Episode, string Timestamp, string? Task,
+    IReadOnlyList<(string Name, IReadOnlyList<string> Columns)> Features, double Fps, IReadOnlyList<(string Name, double Fraction)> Splits, long Seed);
+
+/// <summary>A request found sound: an episodic source (LeRobot) or a query (Parquet shards and a manifest).</summary>
+public sealed record DatasetPlan(string Tenant, string Name, string Format, EpisodePlan? Episodes, string? Sql, long TargetFileBytes)
 {
     public const string LeRobot = "lerobot";
+    public const string Parquet = "parquet";
 
     /// <summary>
     /// The dataset's identity at a snapshot: the same request at the same snapshot is the same dataset (same id, same
@@ -29,6 +36,8 @@ public sealed record DatasetPlan(string Tenant, string Name, TableName Table, st
 
 public static partial class DatasetRequests
 {
+    private const int DefaultTargetFileMegabytes = 64;
+
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex DatasetName();
 
@@ -37,7 +46,24 @@ public static partial class DatasetRequests
     {
         if (request.Name is null || !DatasetName().IsMatch(request.Name))
             return (null, "name is required: lowercase letters, digits, '_' and '-', at most 63 characters.");
-        if (request.Format != DatasetPlan.LeRobot) return (null, $"format must be \"{DatasetPlan.LeRobot}\".");
+        if (request.TargetFileMegabytes is < 1 or > 1024) return (null, "target_file_megabytes must be between 1 and 1024.");
+        var target = (request.TargetFileMegabytes ?? DefaultTargetFileMegabytes) * 1024L * 1024;
+        switch (request.Format)
+        {
+            case DatasetPlan.LeRobot:
+                var (episodes, problem) = Episodes(request);
+                return episodes is null ? (null, problem) : (new DatasetPlan(request.TenantId!, request.Name, DatasetPlan.LeRobot, episodes, null, target), null);
+            case DatasetPlan.Parquet:
+                return string.IsNullOrWhiteSpace(request.Source?.Sql)
+                    ? (null, "source.sql is required for the parquet format: one read-only query over the tenant's tables.")
+                    : (new DatasetPlan(request.TenantId!, request.Name, DatasetPlan.Parquet, null, request.Source.Sql, target), null);
+            default:
+                return (null, $"format must be \"{DatasetPlan.LeRobot}\" or \"{DatasetPlan.Parquet}\".");
+        }
+    }
+
+    private static (EpisodePlan? Plan, string? Problem) Episodes(DatasetRequest request)
+    {
         if (request.Source is not { } source || !Identifiers.TryParseTable(source.Table, out var table, out _, allowReservedSchema: true))
             return (null, "source.table is required ('name' or 'schema.name').");
         if (new[] { source.Episode, source.Timestamp }.Concat(source.Task is null ? [] : [source.Task]).Any(c => c is null || !Identifiers.IsReadableColumn(c)))
@@ -49,9 +75,8 @@ public static partial class DatasetRequests
         var splits = request.Splits ?? new Dictionary<string, double> { ["train"] = 1.0 };
         if (splits.Count == 0 || splits.Values.Any(f => f is < 0 or > 1) || Math.Abs(splits.Values.Sum() - 1) > 1e-9)
             return (null, "splits must be fractions that add up to 1, e.g. {\"train\": 0.8, \"val\": 0.2}.");
-        return (new DatasetPlan(request.TenantId!, request.Name, table, source.Episode!, source.Timestamp!, source.Task,
-            features.Select(f => (f.Key, (IReadOnlyList<string>)f.Value)).ToList(), request.Fps.Value,
-            splits.Select(s => (s.Key, s.Value)).ToList(), request.Seed ?? 0), null);
+        return (new EpisodePlan(table, source.Episode!, source.Timestamp!, source.Task, features.Select(f => (f.Key, (IReadOnlyList<string>)f.Value)).ToList(),
+            request.Fps.Value, splits.Select(s => (s.Key, s.Value)).ToList(), request.Seed ?? 0), null);
     }
 
     /// <summary>The request as canonical JSON (what the dataset's identity and its registry row record).</summary>

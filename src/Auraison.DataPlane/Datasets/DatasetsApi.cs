@@ -13,7 +13,7 @@ public static class DatasetsApi
     {
         var group = routes.MapGroup("/data/datasets").WithTags("Datasets");
         group.MapPost("", StartAsync).RequireScope(ApiScopes.Query)
-            .WithSummary("Export a dataset (LeRobot v3.0) of the tenant's rows at the newest snapshot; 202 with its id, then poll it.");
+            .WithSummary("Export a dataset (LeRobot v3.0, or Parquet shards with a manifest) of the tenant's rows; 202 with its id, then poll it.");
         group.MapGet("/{dataset_id}", GetAsync).RequireScope(ApiScopes.Query)
             .WithSummary("An export's status, progress, lake snapshot, location and files (readable through /data/objects).");
         return group;
@@ -33,7 +33,7 @@ public static class DatasetsApi
         }
         catch (DatasetException e)
         {
-            return Problems.Unprocessable(e.Message);
+            return Problems.Of(e.Status, e.Status == StatusCodes.Status422UnprocessableEntity ? "Unprocessable content" : "Query not allowed", e.Message);
         }
         var url = $"/data/datasets/{status.DatasetId}?tenant_id={request.TenantId}";
         return started ? TypedResults.Accepted(url, status) : TypedResults.Ok(status);

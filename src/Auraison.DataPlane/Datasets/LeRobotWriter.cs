@@ -19,17 +19,15 @@ public static class LeRobotWriter
     private const string DataPath = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet";
     private static readonly string[] IndexColumns = ["frame_index", "episode_index", "index", "task_index"];
 
-    public sealed record Written(string RelativePath, long Rows);
-
     /// <summary>Writes the dataset under <paramref name="directory"/>; reports progress from 0 to 1.</summary>
-    public static async Task<List<Written>> WriteAsync(DuckDBConnection duck, DatasetPlan plan, string directory, Func<double, Task> progress,
+    public static async Task<List<WrittenFile>> WriteAsync(DuckDBConnection duck, EpisodePlan plan, string directory, Func<double, Task> progress,
         CancellationToken cancellationToken)
     {
-        await ExecuteAsync(duck, FramesSql(plan), cancellationToken);
-        await ExecuteAsync(duck, EpisodesSql(plan), cancellationToken);
+        await duck.ExecuteAsync(FramesSql(plan), cancellationToken);
+        await duck.ExecuteAsync(EpisodesSql(plan), cancellationToken);
         await progress(0.3);
         var features = plan.Features.Select(f => Identifier(f.Name)).ToList();
-        await ExecuteAsync(duck, $"""
+        await duck.ExecuteAsync($"""
             CREATE TABLE lerobot_data AS
             SELECT {string.Join(", ", features.Select(f => "f." + f))},
                    CAST(epoch(f._t) - epoch(e._t0) AS FLOAT) AS "timestamp",
@@ -39,13 +37,13 @@ public static class LeRobotWriter
                    t.task_index
             FROM lerobot_frames f JOIN lerobot_episodes e USING (_episode) JOIN lerobot_tasks t ON t.task = e.task
             """, cancellationToken);
-        List<Written> written = [];
+        List<WrittenFile> written = [];
         async Task CopyAsync(string relative, string select)
         {
             var path = Path.Combine(directory, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await ExecuteAsync(duck, $"COPY ({select}) TO {Literal(path)} (FORMAT parquet)", cancellationToken);
-            written.Add(new Written(relative, await ScalarAsync(duck, $"SELECT count(*) FROM read_parquet({Literal(path)})", cancellationToken)));
+            await duck.ExecuteAsync($"COPY ({select}) TO {Literal(path)} (FORMAT parquet)", cancellationToken);
+            written.Add(new WrittenFile(relative, await duck.ScalarAsync($"SELECT count(*) FROM read_parquet({Literal(path)})", cancellationToken)));
         }
         await CopyAsync("data/chunk-000/file-000.parquet", "SELECT * FROM lerobot_data ORDER BY \"index\"");
         await progress(0.5);
@@ -58,15 +56,15 @@ public static class LeRobotWriter
             """);
         await CopyAsync("meta/tasks.parquet", "SELECT task_index, task FROM lerobot_tasks ORDER BY task_index");
         await WriteJsonAsync(Path.Combine(directory, "meta", "stats.json"), await StatsAsync(duck, plan, cancellationToken), cancellationToken);
-        written.Add(new Written("meta/stats.json", 1));
+        written.Add(new WrittenFile("meta/stats.json", 1));
         await WriteJsonAsync(Path.Combine(directory, "meta", "info.json"), await InfoAsync(duck, plan, cancellationToken), cancellationToken);
-        written.Add(new Written("meta/info.json", 1));
+        written.Add(new WrittenFile("meta/info.json", 1));
         await progress(0.7);
         return written;
     }
 
     /// <summary>The source rows as frames: episode key, time, task, and each feature as a float32 list of its columns.</summary>
-    private static string FramesSql(DatasetPlan plan) => $"""
+    private static string FramesSql(EpisodePlan plan) => $"""
         CREATE TABLE lerobot_frames AS
         SELECT CAST({Identifier(plan.Episode)} AS VARCHAR) AS _episode, CAST({Identifier(plan.Timestamp)} AS TIMESTAMPTZ) AS _t,
                {(plan.Task is null ? "''" : $"coalesce(CAST({Identifier(plan.Task)} AS VARCHAR), '')")} AS _task,
@@ -78,7 +76,7 @@ public static class LeRobotWriter
         """;
 
     /// <summary>Episodes in the seed's order (train first, then each further split), their first frame time, length and task; the task index.</summary>
-    private static string EpisodesSql(DatasetPlan plan) => $"""
+    private static string EpisodesSql(EpisodePlan plan) => $"""
         CREATE TABLE lerobot_episodes AS
         SELECT _episode, _t0, length, task,
                CAST(row_number() OVER (ORDER BY hash({Literal(plan.Seed.ToString(CultureInfo.InvariantCulture))} || ':' || _episode), _episode) - 1 AS BIGINT) AS episode_index
@@ -87,9 +85,9 @@ public static class LeRobotWriter
         SELECT task, CAST(row_number() OVER (ORDER BY task) - 1 AS BIGINT) AS task_index FROM (SELECT DISTINCT task FROM lerobot_episodes);
         """;
 
-    private static async Task<Dictionary<string, object?>> InfoAsync(DuckDBConnection duck, DatasetPlan plan, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, object?>> InfoAsync(DuckDBConnection duck, EpisodePlan plan, CancellationToken cancellationToken)
     {
-        var episodes = await ScalarAsync(duck, "SELECT count(*) FROM lerobot_episodes", cancellationToken);
+        var episodes = await duck.ScalarAsync("SELECT count(*) FROM lerobot_episodes", cancellationToken);
         Dictionary<string, object?> features = [];
         foreach (var (name, columns) in plan.Features)
             features[name] = new Dictionary<string, object?> { ["dtype"] = "float32", ["shape"] = new[] { columns.Count }, ["names"] = columns };
@@ -100,8 +98,8 @@ public static class LeRobotWriter
             ["codebase_version"] = CodebaseVersion,
             ["robot_type"] = null,
             ["total_episodes"] = episodes,
-            ["total_frames"] = await ScalarAsync(duck, "SELECT count(*) FROM lerobot_data", cancellationToken),
-            ["total_tasks"] = await ScalarAsync(duck, "SELECT count(*) FROM lerobot_tasks", cancellationToken),
+            ["total_frames"] = await duck.ScalarAsync("SELECT count(*) FROM lerobot_data", cancellationToken),
+            ["total_tasks"] = await duck.ScalarAsync("SELECT count(*) FROM lerobot_tasks", cancellationToken),
             ["chunks_size"] = ChunksSize,
             ["fps"] = plan.Fps,
             ["splits"] = Splits(plan, episodes),
@@ -114,7 +112,7 @@ public static class LeRobotWriter
     private static Dictionary<string, object?> Scalar(string dtype) => new() { ["dtype"] = dtype, ["shape"] = new[] { 1 }, ["names"] = null };
 
     /// <summary>Each split's episode range ("from:to"), in the requested order; rounding leaves the remainder to the last split.</summary>
-    private static Dictionary<string, string> Splits(DatasetPlan plan, long episodes)
+    private static Dictionary<string, string> Splits(EpisodePlan plan, long episodes)
     {
         Dictionary<string, string> splits = [];
         long from = 0;
@@ -128,7 +126,7 @@ public static class LeRobotWriter
     }
 
     /// <summary>Per feature (per dimension of a vector one): min, max, mean, std (population) and count over all frames.</summary>
-    private static async Task<Dictionary<string, object?>> StatsAsync(DuckDBConnection duck, DatasetPlan plan, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, object?>> StatsAsync(DuckDBConnection duck, EpisodePlan plan, CancellationToken cancellationToken)
     {
         List<(string Feature, int Dimensions, Func<int, string> Value)> columns =
         [
@@ -168,19 +166,5 @@ public static class LeRobotWriter
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         await using var file = File.Create(path);
         await JsonSerializer.SerializeAsync(file, value, new JsonSerializerOptions { WriteIndented = true }, cancellationToken);
-    }
-
-    private static async Task ExecuteAsync(DuckDBConnection duck, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = duck.CreateCommand();
-        command.CommandText = sql;
-        await command.ExecuteNonQueryAsync(cancellationToken);
-    }
-
-    private static async Task<long> ScalarAsync(DuckDBConnection duck, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = duck.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
     }
 }

@@ -162,8 +162,44 @@ public class DatasetExportTests
         Assert.Equal(HttpStatusCode.NotFound, asGlobex.StatusCode);
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_parquet_export_shards_the_querys_rows_and_describes_them_in_its_manifest(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "event_log.object_detections",
+            Enumerable.Range(0, 300).Select(i => new { frame = i, label = i % 3 == 0 ? "person" : "cup", confidence = (i % 10) / 10.0 }).ToArray());
+        await app.IngestOkAsync("globex", "event_log.object_detections", new object[] { new { frame = 1, label = "person", confidence = 0.99 } });
+
+        var status = await ExportAsync(app, new
+        {
+            tenant_id = "acme", name = "detections-v1", format = "parquet",
+            source = new { sql = "SELECT label, confidence FROM event_log.object_detections WHERE confidence >= 0.5 ORDER BY frame" },
+        });
+
+        var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(await DownloadAsync(app, status, "manifest.json"), DataPlaneApp.Ct)).RootElement;
+        Assert.Equal(150, manifest.GetProperty("total_rows").GetInt64());
+        Assert.Equal(status.GetProperty("lake_snapshot_id").GetInt64(), manifest.GetProperty("lake_snapshot_id").GetInt64());
+        Assert.Equal(["label", "confidence"], manifest.GetProperty("schema").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+        var shard = manifest.GetProperty("files")[0];
+        var rows = await ReadAsync($"SELECT count(*), count(*) FILTER (WHERE label = 'person') FROM read_parquet('{await DownloadAsync(app, status, shard.GetProperty("path").GetString()!)}')");
+        Assert.Equal(shard.GetProperty("rows").GetInt64(), (long)rows[0][0]!);
+        Assert.Equal(150, manifest.GetProperty("files").EnumerateArray().Sum(f => f.GetProperty("rows").GetInt64()));
+    }
+
+    [Fact]
+    public async Task A_parquet_export_whose_query_reaches_files_is_refused()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+
+        var response = await app.Client.PostAsJsonAsync("/data/datasets",
+            new { tenant_id = "acme", name = "etc", format = "parquet", source = new { sql = "SELECT * FROM read_csv('/etc/passwd')" } }, DataPlaneApp.Ct);
+
+        Assert.True(response.StatusCode is HttpStatusCode.Forbidden or HttpStatusCode.BadRequest, response.StatusCode.ToString());
+    }
+
     [Theory]
     [InlineData("""{"tenant_id":"acme","name":"Nav V1","format":"lerobot","fps":10,"source":{"table":"t","episode":"e","timestamp":"t","features":{"a":["x"]}}}""")]
+    [InlineData("""{"tenant_id":"acme","name":"nav","format":"parquet","source":{}}""")]
     [InlineData("""{"tenant_id":"acme","name":"nav","format":"rlds","fps":10,"source":{"table":"t","episode":"e","timestamp":"t","features":{"a":["x"]}}}""")]
     [InlineData("""{"tenant_id":"acme","name":"nav","format":"lerobot","fps":0,"source":{"table":"t","episode":"e","timestamp":"t","features":{"a":["x"]}}}""")]
     [InlineData("""{"tenant_id":"acme","name":"nav","format":"lerobot","fps":10,"source":{"table":"t","episode":"e","timestamp":"t","features":{}}}""")]
