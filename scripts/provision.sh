@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what the production-mode tests need on a Debian machine: PostgreSQL 15 with pgvector and s3rver.
+# Installs what the tests need on a Debian machine: PostgreSQL 15 with pgvector and s3rver (production mode), pytest (Python client).
 # Idempotent: each step checks first and returns at once when its part is already there.
 set -euo pipefail
 
@@ -84,7 +84,16 @@ ensure_s3rver() {
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "s3rver@$S3RVER_VERSION" >/dev/null
 }
 
+# The Python client's tests run on Debian's python3 with its pytest (pyarrow is not packaged: those tests skip).
+ensure_pytest() {
+  if /usr/bin/python3 -c 'import pytest' 2>/dev/null; then return; fi
+  log "installing python3-pytest"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pytest >/dev/null
+}
+
 ensure_postgres
 ensure_pgvector
 ensure_s3rver
-log "ready: postgresql-$PG_MAJOR with pgvector, s3rver@$S3RVER_VERSION in $TOOLS_DIR"
+ensure_pytest
+log "ready: postgresql-$PG_MAJOR with pgvector, s3rver@$S3RVER_VERSION in $TOOLS_DIR, python3-pytest"
