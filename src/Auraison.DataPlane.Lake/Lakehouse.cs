@@ -185,9 +185,16 @@ public sealed class Lakehouse : IAsyncDisposable
     }
 
     /// <summary>Runs catalog changes as one commit, i.e. one snapshot.</summary>
-    public Task<Committed<T>> CommitAsync<T>(Func<CatalogCommit, CancellationToken, Task<T>> operation, CancellationToken cancellationToken,
-        CommitOptions? options = null) =>
-        _commits.RunAsync(operation, options ?? CommitOptions.Default, cancellationToken);
+    public async Task<Committed<T>> CommitAsync<T>(Func<CatalogCommit, CancellationToken, Task<T>> operation, CancellationToken cancellationToken,
+        CommitOptions? options = null)
+    {
+        using var span = LakeTelemetry.Source.StartActivity("lake.commit");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var committed = await _commits.RunAsync(operation, options ?? CommitOptions.Default, cancellationToken);
+        LakeTelemetry.Committed(clock.Elapsed);
+        span?.SetTag("lake.snapshot_id", committed.SnapshotId);
+        return committed;
+    }
 
     /// <summary>
     /// Appends the rows of a DuckDB SELECT run on <paramref name="work"/> to the table: Parquet staged and uploaded

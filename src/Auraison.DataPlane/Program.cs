@@ -13,9 +13,11 @@ using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Retrieval;
 using Auraison.DataPlane.Snapshots;
 using Auraison.DataPlane.Tables;
+using Auraison.DataPlane.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddDataPlane();
+builder.AddDataPlaneTelemetry();
 
 var app = builder.Build();
 if (app.InvalidSettings() is { Count: > 0 } invalid)
@@ -40,6 +42,7 @@ app.MapPolicy();
 app.MapMaintenance();
 app.MapAttach();
 app.MapLakeMcp();
+app.MapDataPlaneMetrics();
 
 await app.RunAsync();
 return 0;

@@ -28,9 +28,9 @@ public interface IObjectStore
     /// <summary>Throws when the store cannot be reached or written; used by readiness checks.</summary>
     Task CheckAsync(CancellationToken cancellationToken);
 
-    static IObjectStore Create(string dataPath, LakeSettings settings) => DataPaths.IsS3(dataPath)
+    static IObjectStore Create(string dataPath, LakeSettings settings) => new InstrumentedObjectStore(DataPaths.IsS3(dataPath)
         ? new S3ObjectStore(dataPath, settings.S3, new FileCache(Path.Combine(settings.WorkDirectory, "cache"), settings.CacheBytes))
-        : new LocalObjectStore(dataPath);
+        : new LocalObjectStore(dataPath));
 }
 
 public sealed record StoredObject(string Path, long SizeBytes, DateTime LastModifiedUtc);

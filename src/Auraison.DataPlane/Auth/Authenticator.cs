@@ -56,6 +56,24 @@ public sealed class Authenticator(IOptions<DataPlaneOptions> options, LakeAccess
 
 public static class ScopeRequirement
 {
+    /// <summary>
+    /// Authenticates every request under <paramref name="path"/> before it reaches endpoints that are not route
+    /// handlers (MCP, the metrics scrape), which the scope filter does not run for; with <paramref name="scope"/>, requires it.
+    /// </summary>
+    public static void AuthenticatePath(this WebApplication app, PathString path, string? scope = null) =>
+        app.UseWhen(http => http.Request.Path.StartsWithSegments(path), branch => branch.Use(async (http, next) =>
+        {
+            var (caller, problem) = await http.RequestServices.GetRequiredService<Authenticator>().AuthenticateAsync(http);
+            problem ??= scope is null || caller!.Has(scope) ? null : Problems.Forbidden($"The API key lacks the '{scope}' scope.");
+            if (problem is not null)
+            {
+                await problem.ExecuteAsync(http);
+                return;
+            }
+            http.Items[typeof(ApiCaller)] = caller;
+            await next(http);
+        }));
+
     /// <summary>Authenticates the caller and requires the scope before the handler runs (401 / 403 otherwise).</summary>
     public static TBuilder RequireScope<TBuilder>(this TBuilder builder, string scope) where TBuilder : IEndpointConventionBuilder =>
         builder.AddEndpointFilter(async (context, next) =>

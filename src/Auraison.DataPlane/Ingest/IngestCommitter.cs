@@ -22,9 +22,20 @@ namespace Auraison.DataPlane.Ingest;
 /// so only that one fails.
 /// </summary>
 public sealed class IngestCommitter(IngestPreparer preparer, TableSchemas schemas, StorageQuota quota, InlineFlusher flusher, IOptions<HttpJsonOptions> json,
-    IOptions<DataPlaneOptions> options, ILogger<IngestCommitter> logger)
+    IOptions<DataPlaneOptions> options, ILogger<IngestCommitter> logger, Telemetry.DataPlaneMetrics metrics)
 {
     public async Task CommitAsync(Lakehouse lake, TableName name, IReadOnlyList<IngestQueue.Pending> batch, CancellationToken cancellationToken)
+    {
+        // One span per group commit, linked to the trace of every request in it; the engine's upload and commit spans nest under it.
+        using var span = Telemetry.DataPlaneMetrics.Source.StartActivity("ingest.commit", System.Diagnostics.ActivityKind.Internal, parentContext: default,
+            tags: [new("dataplane.table", name.ToString()), new("dataplane.requests", batch.Count)],
+            links: batch.Where(p => p.Caller is not null).Select(p => new System.Diagnostics.ActivityLink(p.Caller!.Value)));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await CommitBatchAsync(lake, name, batch, cancellationToken);
+        metrics.GroupCommitted(name.ToString(), batch.Count, clock.Elapsed);
+    }
+
+    private async Task CommitBatchAsync(Lakehouse lake, TableName name, IReadOnlyList<IngestQueue.Pending> batch, CancellationToken cancellationToken)
     {
         try
         {

@@ -12,12 +12,27 @@ namespace Auraison.DataPlane.Ingest;
 /// together as one commit. A request's task completes only after its commit, so a 201 still means committed. Each
 /// table's queue is bounded: when it is full the request is refused with 503 and Retry-After, not held.
 /// </summary>
-public sealed class IngestQueue(LakeAccessor lakes, IngestCommitter committer, IOptions<DataPlaneOptions> options, ILogger<IngestQueue> logger)
-    : IAsyncDisposable
+public sealed class IngestQueue : IAsyncDisposable
 {
-    public sealed record Pending(PreparedIngest Request, TaskCompletionSource<IngestReply> Reply);
+    /// <summary>A request waiting for its commit, with the trace it came from (the commit's span links to it).</summary>
+    public sealed record Pending(PreparedIngest Request, TaskCompletionSource<IngestReply> Reply)
+    {
+        public System.Diagnostics.ActivityContext? Caller { get; } = System.Diagnostics.Activity.Current?.Context;
+    }
 
     private readonly ConcurrentDictionary<TableName, (Channel<Pending> Channel, Task Worker)> _tables = new();
+    private readonly LakeAccessor _lakes;
+    private readonly IngestCommitter _committer;
+    private readonly IOptions<DataPlaneOptions> _options;
+    private readonly ILogger<IngestQueue> _logger;
+
+    public IngestQueue(LakeAccessor lakes, IngestCommitter committer, IOptions<DataPlaneOptions> options, ILogger<IngestQueue> logger,
+        Telemetry.DataPlaneMetrics metrics)
+    {
+        (_lakes, _committer, _options, _logger) = (lakes, committer, options, logger);
+        metrics.Observe("dataplane.ingest.queue_depth", "{request}", "Requests waiting for their commit, all tables",
+            () => _tables.Values.Sum(t => (long)t.Channel.Reader.Count));
+    }
     private readonly CancellationTokenSource _stopping = new();
 
     public Task<IngestReply> SubmitAsync(PreparedIngest request)
@@ -25,7 +40,7 @@ public sealed class IngestQueue(LakeAccessor lakes, IngestCommitter committer, I
         var pending = new Pending(request, new TaskCompletionSource<IngestReply>(TaskCreationOptions.RunContinuationsAsynchronously));
         var queue = _tables.GetOrAdd(request.Command.Table, table =>
         {
-            var channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, options.Value.Ingest.MaxQueuedRequests))
+            var channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(Math.Max(1, _options.Value.Ingest.MaxQueuedRequests))
             {
                 SingleReader = true,
                 FullMode = BoundedChannelFullMode.Wait,
@@ -35,13 +50,13 @@ public sealed class IngestQueue(LakeAccessor lakes, IngestCommitter committer, I
         if (!queue.Channel.Writer.TryWrite(pending))
             pending.Reply.TrySetException(_stopping.IsCancellationRequested
                 ? IngestRejectedException.Unavailable("The service is stopping; retry.")
-                : IngestRejectedException.Unavailable($"Table {request.Command.Table} has {options.Value.Ingest.MaxQueuedRequests} requests waiting for their commit; retry shortly."));
+                : IngestRejectedException.Unavailable($"Table {request.Command.Table} has {_options.Value.Ingest.MaxQueuedRequests} requests waiting for their commit; retry shortly."));
         return pending.Reply.Task;
     }
 
     private async Task RunAsync(TableName table, ChannelReader<Pending> reader)
     {
-        var limits = options.Value.Ingest;
+        var limits = _options.Value.Ingest;
         var busy = false;
         while (await reader.WaitToReadAsync(CancellationToken.None))
         {
@@ -57,13 +72,13 @@ public sealed class IngestQueue(LakeAccessor lakes, IngestCommitter committer, I
             busy = batch.Count > 1;
             try
             {
-                var lake = await lakes.GetAsync(_stopping.Token);
-                await committer.CommitAsync(lake, table, batch, _stopping.Token);
+                var lake = await _lakes.GetAsync(_stopping.Token);
+                await _committer.CommitAsync(lake, table, batch, _stopping.Token);
             }
             catch (Exception e)
             {
                 // The committer answers every request itself; this only guards the loop, so no request waits forever.
-                logger.LogError(e, "Group commit of {Count} requests into {Table} failed", batch.Count, table);
+                _logger.LogError(e, "Group commit of {Count} requests into {Table} failed", batch.Count, table);
                 foreach (var pending in batch) pending.Reply.TrySetException(e);
             }
         }

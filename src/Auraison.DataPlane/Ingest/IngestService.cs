@@ -13,7 +13,7 @@ namespace Auraison.DataPlane.Ingest;
 /// staged) and queues it for group commit.
 /// </summary>
 public sealed class IngestService(IngestPreparer preparer, IngestQueue queue, LakeAccessor lakes, IOptions<HttpJsonOptions> json,
-    IOptions<DataPlaneOptions> options)
+    IOptions<DataPlaneOptions> options, Telemetry.DataPlaneMetrics metrics)
 {
     // Requests whose Idempotency-Key is being committed right now: a retry that arrives meanwhile waits for the
     // first one's reply instead of racing it into the catalog's primary key.
@@ -29,6 +29,23 @@ public sealed class IngestService(IngestPreparer preparer, IngestQueue queue, La
         await ParquetSpool.ReadAsync(body, SpoolDirectory, await lakes.GetAsync(cancellationToken), cancellationToken);
 
     public async Task<Outcome> IngestAsync(IngestCommand command, CancellationToken cancellationToken)
+    {
+        var (table, tenant) = (command.Table.ToString(), command.TenantId);
+        try
+        {
+            var outcome = await IngestOnceAsync(command, cancellationToken);
+            metrics.Ingested(table, tenant, outcome.Replayed ? "replayed" : "stored", outcome.Replayed ? 0 : outcome.Reply.RowCount,
+                outcome.Replayed ? 0 : command.Records.Bytes);
+            return outcome;
+        }
+        catch (IngestRejectedException rejected)
+        {
+            metrics.Ingested(table, tenant, rejected.Status.ToString(System.Globalization.CultureInfo.InvariantCulture), 0, 0);
+            throw;
+        }
+    }
+
+    private async Task<Outcome> IngestOnceAsync(IngestCommand command, CancellationToken cancellationToken)
     {
         if (command.IdempotencyKey is not { } key) return new Outcome(await SubmitAsync(command, cancellationToken), Replayed: false);
         var mine = (command.RequestHash, new Lazy<Task<Outcome>>(() => SubmitUnlessStoredAsync(command, key)));

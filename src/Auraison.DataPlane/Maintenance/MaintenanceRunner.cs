@@ -7,7 +7,7 @@ namespace Auraison.DataPlane.Maintenance;
 
 /// <summary>Runs a step if no other replica is running it, and logs the run (what it did, how long it took, or why it failed).</summary>
 public sealed class MaintenanceRunner(LakeAccessor lakes, MaintenanceSteps steps, MaintenanceRuns runs, TimeProvider time,
-    ILogger<MaintenanceRunner> logger)
+    ILogger<MaintenanceRunner> logger, Telemetry.DataPlaneMetrics metrics)
 {
     /// <summary>The run, or null when another replica holds the step right now.</summary>
     public async Task<MaintenanceRuns.Run?> RunAsync(string step, bool dryRun, CancellationToken cancellationToken)
@@ -36,6 +36,7 @@ public sealed class MaintenanceRunner(LakeAccessor lakes, MaintenanceSteps steps
             if (!dryRun) await runs.ReleaseAsync(lake, step);
         }
         await runs.RecordAsync(lake, run);
+        metrics.MaintenanceRan(step, dryRun ? "dry_run" : run.Outcome);
         return run;
     }
 }

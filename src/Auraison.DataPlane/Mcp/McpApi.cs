@@ -23,21 +23,8 @@ public static class McpApi
 
     public static IEndpointConventionBuilder MapLakeMcp(this WebApplication app)
     {
-        // MCP's endpoints are not route handlers, so the scope filter does not run for them: authenticate here.
-        app.UseWhen(http => http.Request.Path.StartsWithSegments(Path), branch => branch.Use(AuthenticateAsync));
+        app.AuthenticatePath(Path);
         // A JSON-RPC protocol endpoint, not REST operations: the README and the tools' own schemas describe it.
         return app.MapMcp(Path).ExcludeFromDescription();
-    }
-
-    private static async Task AuthenticateAsync(HttpContext http, RequestDelegate next)
-    {
-        var (caller, problem) = await http.RequestServices.GetRequiredService<Authenticator>().AuthenticateAsync(http);
-        if (problem is not null)
-        {
-            await problem.ExecuteAsync(http);
-            return;
-        }
-        http.Items[typeof(ApiCaller)] = caller;
-        await next(http);
     }
 }

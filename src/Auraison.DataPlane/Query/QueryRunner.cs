@@ -18,9 +18,25 @@ public sealed class QueryFailedException(int status, string title, string messag
 }
 
 /// <summary>Runs one guarded query in a tenant's session, with the row cap and the timeout.</summary>
-public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor lakes)
+public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor lakes, Telemetry.DataPlaneMetrics metrics)
 {
     public async Task<QueryReply> RunAsync(QuerySession session, ParsedQuery query, int? maxRows, CancellationToken cancellationToken)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var reply = await RunGuardedAsync(session, query, maxRows, cancellationToken);
+            metrics.Queried("ok", clock.Elapsed);
+            return reply;
+        }
+        catch (QueryFailedException failed)
+        {
+            metrics.Queried(failed.Status == StatusCodes.Status504GatewayTimeout ? "timeout" : "refused", clock.Elapsed);
+            throw;
+        }
+    }
+
+    private async Task<QueryReply> RunGuardedAsync(QuerySession session, ParsedQuery query, int? maxRows, CancellationToken cancellationToken)
     {
         var limits = options.Value.Query;
         var cap = Math.Clamp(maxRows ?? limits.MaxRows, 1, limits.MaxRows);

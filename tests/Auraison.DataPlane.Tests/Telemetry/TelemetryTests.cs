@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using OpenTelemetry.Trace;
+
+namespace Auraison.DataPlane.Tests.Telemetry;
+
+public class TelemetryTests
+{
+    private static async Task<string> ScrapeAsync(DataPlaneApp app)
+    {
+        var response = await app.Client.GetAsync("/metrics", DataPlaneApp.Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await response.Content.ReadAsStringAsync(DataPlaneApp.Ct);
+    }
+
+    private static string Line(string metrics, params string[] parts) =>
+        metrics.Split('\n').FirstOrDefault(line => !line.StartsWith('#') && parts.All(p => line.Contains(p, StringComparison.Ordinal)))
+        ?? throw new Xunit.Sdk.XunitException($"no metric line with {string.Join(" ", parts)}");
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task The_scrape_endpoint_counts_ingested_rows_and_requests_per_table_and_tenant_and_the_stores_calls(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("tele", "telemetry_probe", new object[] { new { n = 1 }, new { n = 2 }, new { n = 3 } });
+        await app.IngestOkAsync("tele", "telemetry_probe", new object[] { new { n = 4 } });
+
+        var metrics = await ScrapeAsync(app);
+
+        Assert.EndsWith(" 4", Line(metrics, "dataplane_ingest_rows_total{", "table=\"main.telemetry_probe\"", "tenant=\"tele\"").TrimEnd());
+        Assert.EndsWith(" 2", Line(metrics, "dataplane_ingest_requests_total{", "outcome=\"stored\"", "table=\"main.telemetry_probe\"").TrimEnd());
+        Assert.Contains("dataplane_ingest_queue_depth", metrics, StringComparison.Ordinal);
+        Assert.Contains("dataplane_commit_requests_bucket{", metrics, StringComparison.Ordinal);
+        Line(metrics, "lake_storage_calls_total{", "operation=\"upload\"", "outcome=\"ok\"");
+    }
+
+    [Fact]
+    public async Task The_scrape_endpoint_needs_a_management_key()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded, new Dictionary<string, string?> { ["DataPlane:Auth:Enabled"] = "true" });
+        var tenantKey = await app.CreateKeyAsync("acme", "query", "ingest");
+
+        var anonymous = await app.ClientWith(null).GetAsync("/metrics", DataPlaneApp.Ct);
+        var tenant = await app.ClientWith(tenantKey).GetAsync("/metrics", DataPlaneApp.Ct);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, tenant.StatusCode);
+        Assert.Equal("application/problem+json", tenant.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task An_ingest_requests_trace_links_to_the_group_commit_that_uploaded_and_committed_its_rows(LakeMode mode)
+    {
+        List<Activity> spans = [];
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly,
+            services => services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(spans)));
+
+        await app.IngestOkAsync("acme", "traced", new object[] { new { n = 1 } });
+        app.Factory.Services.GetRequiredService<TracerProvider>().ForceFlush();
+
+        List<Activity> seen;
+        lock (spans) seen = [.. spans];
+        var request = seen.Single(s => s.Kind == ActivityKind.Server && s.DisplayName.Contains("/data/ingest", StringComparison.Ordinal));
+        var commit = seen.Single(s => s.OperationName == "ingest.commit" && s.Links.Any(l => l.Context.TraceId == request.TraceId));
+        Assert.Contains(seen, s => s.OperationName == "lake.upload" && s.ParentSpanId == commit.SpanId);
+        Assert.Contains(seen, s => s.OperationName == "lake.commit" && s.ParentSpanId == commit.SpanId);
+    }
+}
