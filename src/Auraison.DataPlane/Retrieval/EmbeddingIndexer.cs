@@ -17,7 +17,7 @@ namespace Auraison.DataPlane.Retrieval;
 /// on its own and parked after a few tries.
 /// </summary>
 public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions, RetrievalService retrieval, EmbeddingOutbox outbox,
-    IOptions<DataPlaneOptions> options, ILogger<EmbeddingIndexer> logger) : BackgroundService
+    IOptions<DataPlaneOptions> options, ILogger<EmbeddingIndexer> logger, Telemetry.DataPlaneMetrics metrics, TimeProvider time) : BackgroundService
 {
     private long _embedded;
 
@@ -58,6 +58,7 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
             {
                 if (sources.TryGetValue(entry.Table, out var source)) await IndexAsync(entry, source, cancellationToken);
                 await outbox.CompleteAsync(lake, entry, cancellationToken);
+                metrics.Indexed(entry.PartitionId, time.GetUtcNow());
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {

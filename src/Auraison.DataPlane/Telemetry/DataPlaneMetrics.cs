@@ -5,7 +5,7 @@ namespace Auraison.DataPlane.Telemetry;
 
 /// <summary>
 /// The service's own measurements (meter and activity source <c>Auraison.DataPlane</c>): ingest requests, rows and
-/// bytes per table and tenant, group-commit size and latency, queue depth, query latency, maintenance runs.
+/// bytes per table and tenant, group-commit size and latency, queue depth, query latency, indexer lag, maintenance runs.
 /// </summary>
 public sealed class DataPlaneMetrics
 {
@@ -20,6 +20,7 @@ public sealed class DataPlaneMetrics
     private readonly Histogram<double> _commitDuration;
     private readonly Histogram<double> _queryDuration;
     private readonly Counter<long> _maintenanceRuns;
+    private readonly Histogram<double> _indexerLag;
     private readonly Meter _meter;
 
     public DataPlaneMetrics(IMeterFactory meters)
@@ -31,6 +32,7 @@ public sealed class DataPlaneMetrics
         _groupCommitSize = _meter.CreateHistogram<long>("dataplane.commit.requests", description: "Requests per group commit");
         _commitDuration = _meter.CreateHistogram<double>("dataplane.commit.duration", "ms", "Group commits, from the first request taken to all answered");
         _queryDuration = _meter.CreateHistogram<double>("dataplane.query.duration", "ms", "Queries, by outcome");
+        _indexerLag = _meter.CreateHistogram<double>("dataplane.indexer.lag", "s", "From an ingest request's arrival to its rows' vectors stored");
         _maintenanceRuns = _meter.CreateCounter<long>("dataplane.maintenance.runs", description: "Maintenance runs, by step and outcome");
     }
 
@@ -53,6 +55,15 @@ public sealed class DataPlaneMetrics
     }
 
     public void Queried(string outcome, TimeSpan elapsed) => _queryDuration.Record(elapsed.TotalMilliseconds, new KeyValuePair<string, object?>("outcome", outcome));
+
+    /// <summary>A request's rows were embedded: its lag counts from its arrival, which its version-7 partition id carries.</summary>
+    public void Indexed(Guid partitionId, DateTimeOffset now)
+    {
+        Span<byte> bytes = stackalloc byte[16];
+        partitionId.TryWriteBytes(bytes, bigEndian: true, out _);
+        var arrivedMs = ((long)bytes[0] << 40) | ((long)bytes[1] << 32) | ((long)bytes[2] << 24) | ((long)bytes[3] << 16) | ((long)bytes[4] << 8) | bytes[5];
+        _indexerLag.Record((now.ToUnixTimeMilliseconds() - arrivedMs) / 1000.0);
+    }
 
     public void MaintenanceRan(string step, string outcome) =>
         _maintenanceRuns.Add(1, new KeyValuePair<string, object?>("step", step), new KeyValuePair<string, object?>("outcome", outcome));

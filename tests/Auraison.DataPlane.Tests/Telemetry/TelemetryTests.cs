@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry.Trace;
 
@@ -32,6 +33,20 @@ public class TelemetryTests
         Assert.Contains("dataplane_ingest_queue_depth", metrics, StringComparison.Ordinal);
         Assert.Contains("dataplane_commit_requests_bucket{", metrics, StringComparison.Ordinal);
         Line(metrics, "lake_storage_calls_total{", "operation=\"upload\"", "outcome=\"ok\"");
+    }
+
+    [Fact]
+    public async Task The_indexers_lag_is_measured_for_each_request_it_embeds()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "j1", summary = "trained to convergence" } });
+        for (var i = 0; i < 600 && (await app.Client.GetFromJsonAsync<System.Text.Json.JsonElement>("/data/retrieve/status?tenant_id=acme", DataPlaneApp.Ct))
+                 .GetProperty("pending_requests").GetInt64() > 0; i++)
+            await Task.Delay(100, DataPlaneApp.Ct);
+
+        var metrics = await ScrapeAsync(app);
+
+        Assert.EndsWith(" 1", Line(metrics, "dataplane_indexer_lag_seconds_count").TrimEnd());
     }
 
     [Fact]
