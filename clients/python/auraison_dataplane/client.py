@@ -160,6 +160,14 @@ class DataPlane:
         params.update({"meta." + name[len("meta_"):]: value for name, value in metadata.items() if name.startswith("meta_")})
         return self._json("GET", "/data/retrieve", params={k: v for k, v in params.items() if v is not None})
 
+    def retrieval_status(self, *, tenant_id: str) -> Dict[str, Any]:
+        """How far the indexer is behind for the tenant (pending_requests, oldest_pending_seconds, indexed_documents)."""
+        return self._json("GET", "/data/retrieve/status", params={"tenant_id": tenant_id})
+
+    def snapshots(self, *, tenant_id: str, limit: int = 50) -> List[Dict[str, Any]]:
+        """World-model checkpoints, newest first."""
+        return self._json("GET", "/data/snapshots", params={"tenant_id": tenant_id, "limit": limit})
+
     def tables(self, *, tenant_id: str) -> List[Dict[str, Any]]:
         return self._json("GET", "/data/tables", params={"tenant_id": tenant_id})
 
