@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs what the tests need on a Debian machine: PostgreSQL 15 with pgvector and s3rver (production mode), pytest (Python client).
+# Installs what the tests need on a Debian machine: PostgreSQL 15 with pgvector and s3rver (production mode), pytest
+# (Python client), Chromium and its driver (web console).
 # Idempotent: each step checks first and returns at once when its part is already there.
 set -euo pipefail
 
@@ -92,8 +93,17 @@ ensure_pytest() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-pytest >/dev/null
 }
 
+# The web console's tests drive Debian's headless Chromium through its chromedriver.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then return; fi
+  log "installing chromium and chromium-driver"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+}
+
 ensure_postgres
 ensure_pgvector
 ensure_s3rver
 ensure_pytest
-log "ready: postgresql-$PG_MAJOR with pgvector, s3rver@$S3RVER_VERSION in $TOOLS_DIR, python3-pytest"
+ensure_chromium
+log "ready: postgresql-$PG_MAJOR with pgvector, s3rver@$S3RVER_VERSION in $TOOLS_DIR, python3-pytest, chromium"

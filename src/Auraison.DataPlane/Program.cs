@@ -1,4 +1,5 @@
 using Auraison.DataPlane.Attach;
+using Auraison.DataPlane.Console;
 using Auraison.DataPlane.Datasets;
 using Auraison.DataPlane.Features;
 using Auraison.DataPlane.Auth;
@@ -42,6 +43,7 @@ app.MapPolicy();
 app.MapMaintenance();
 app.MapAttach();
 app.MapLakeMcp();
+app.MapConsole();
 app.MapDataPlaneMetrics();
 
 await app.RunAsync();
