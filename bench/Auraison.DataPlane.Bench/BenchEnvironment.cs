@@ -3,6 +3,8 @@ using System.Text;
 using Amazon.Runtime;
 using Amazon.S3;
 using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Model;
+using DuckDB.NET.Data;
 using Npgsql;
 
 namespace Auraison.DataPlane.Bench;
@@ -59,7 +61,7 @@ internal sealed class BenchEnvironment : IAsyncDisposable
             ["DataPlane__DataPath"] = $"s3://bench/{schema}/", ["DataPlane__S3__ServiceUrl"] = s3, ["DataPlane__S3__AccessKey"] = "S3RVER",
             ["DataPlane__S3__SecretKey"] = "S3RVER", ["DataPlane__Auth__BootstrapKey"] = BootstrapKey, ["Serilog__MinimumLevel__Default"] = "Warning",
             // Each workload measures the files it wrote: a scheduled merge in the middle would change what is measured.
-            ["DataPlane__Maintenance__IntervalSeconds"] = "0",
+            ["DataPlane__Maintenance__IntervalSeconds"] = "0", ["DataPlane__Features__MaterializeSeconds"] = "0",
         });
         var http = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 }) { BaseAddress = service.Address, Timeout = TimeSpan.FromMinutes(10) };
         http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", BootstrapKey);
@@ -88,6 +90,19 @@ internal sealed class BenchEnvironment : IAsyncDisposable
     {
         using var response = await Http.PostAsync("/data/ingest", new StringContent(body, Encoding.UTF8, "application/json"));
         if (!response.IsSuccessStatusCode) throw new InvalidOperationException(await response.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>A plain DuckDB with a view (same name) over exactly the files the service reads of the table, downloaded to this process's cache.</summary>
+    public async Task<DuckDBConnection> DirectAsync(string qualifiedTable)
+    {
+        var content = await Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, new(t => t.QualifiedName == qualifiedTable));
+        var files = (await Lake.Reader.LocalizeAsync(content, CancellationToken.None)).Values;
+        var direct = new DuckDBConnection("Data Source=:memory:");
+        direct.Open();
+        var (schema, name) = (qualifiedTable.Split('.')[0], qualifiedTable.Split('.')[1]);
+        await IngestWorkloads.ExecuteAsync(direct, $"SET TimeZone = 'UTC'; CREATE SCHEMA {schema}; CREATE VIEW {schema}.{name} AS SELECT * FROM read_parquet([" +
+                                                   string.Join(", ", files.Select(f => $"'{f}'")) + "])");
+        return direct;
     }
 
     public static string IngestBody(string table, string tenant, string jobId, string records) =>

@@ -13,7 +13,7 @@ await using (var bench = await BenchEnvironment.StartAsync(sizes, args[1]))
     {
         ("bulk ingest", IngestWorkloads.BulkAsync), ("small ingest", IngestWorkloads.SmallAsync), ("large bodies", IngestWorkloads.LargeBodiesAsync),
         ("query", QueryWorkload.RunAsync),
-        ("catalog scale", CatalogScale.RunAsync), ("retrieval", RetrievalWorkload.RunAsync),
+        ("catalog scale", CatalogScale.RunAsync), ("retrieval", RetrievalWorkload.RunAsync), ("training", TrainingWorkload.RunAsync),
     })
     {
         if (Environment.GetEnvironmentVariable("BENCH_ONLY") is { } only && !only.Split(',').Contains(name)) continue;

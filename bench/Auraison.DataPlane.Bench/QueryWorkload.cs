@@ -26,7 +26,7 @@ internal static class QueryWorkload
     public static async Task<IReadOnlyList<Result>> RunAsync(BenchEnvironment bench)
     {
         await FillAsync(bench);
-        await using var direct = await DirectAsync(bench);
+        await using var direct = await bench.DirectAsync("bench.detections");
         using var agent = await bench.TenantClientAsync();
         bench.Service.ResetPeakMemory();
         List<Result> results = [];
@@ -78,18 +78,6 @@ internal static class QueryWorkload
 
     private static async Task<LakeTable> TableAsync(BenchEnvironment bench) =>
         (await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, new(t => t.QualifiedName == "bench.detections"))).Tables.Single();
-
-    /// <summary>A plain DuckDB with a view over exactly the files the service reads, downloaded to this process's cache.</summary>
-    private static async Task<DuckDBConnection> DirectAsync(BenchEnvironment bench)
-    {
-        var content = await bench.Lake.ReadAsync(SnapshotSelector.Latest, CancellationToken.None, new(t => t.QualifiedName == "bench.detections"));
-        var files = (await bench.Lake.Reader.LocalizeAsync(content, CancellationToken.None)).Values;
-        var direct = new DuckDBConnection("Data Source=:memory:");
-        direct.Open();
-        await IngestWorkloads.ExecuteAsync(direct, "SET TimeZone = 'UTC'; CREATE SCHEMA bench; CREATE VIEW bench.detections AS SELECT * FROM read_parquet([" +
-                                                   string.Join(", ", files.Select(f => $"'{f}'")) + "])");
-        return direct;
-    }
 
     private static async Task RunDirectAsync(DuckDBConnection duck, string sql)
     {

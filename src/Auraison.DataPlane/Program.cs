@@ -1,5 +1,5 @@
 using Auraison.DataPlane.Attach;
-using Auraison.DataPlane.Console;
+using Auraison.DataPlane.WebConsole;
 using Auraison.DataPlane.Datasets;
 using Auraison.DataPlane.Features;
 using Auraison.DataPlane.Auth;

@@ -1,7 +1,7 @@
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 
-namespace Auraison.DataPlane.Tests.Console;
+namespace Auraison.DataPlane.Tests.WebConsole;
 
 /// <summary>Debian's headless Chromium driven through its chromedriver (scripts/provision.sh installs both); nothing is downloaded.</summary>
 internal static class Browser

@@ -1,6 +1,6 @@
 using System.Reflection;
 
-namespace Auraison.DataPlane.Console;
+namespace Auraison.DataPlane.WebConsole;
 
 /// <summary>
 /// The web console at <c>/console</c>: static pages compiled into the service (no build step, no files to deploy),
@@ -8,7 +8,7 @@ namespace Auraison.DataPlane.Console;
 /// </summary>
 public static class ConsoleApi
 {
-    private const string ResourcePrefix = "Auraison.DataPlane.Console.wwwroot.";
+    private const string ResourcePrefix = "Auraison.DataPlane.WebConsole.wwwroot.";
 
     private static readonly Dictionary<string, string> ContentTypes = new(StringComparer.Ordinal)
     {

@@ -2,7 +2,7 @@ using System.Net.Http.Json;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 
-namespace Auraison.DataPlane.Tests.Console;
+namespace Auraison.DataPlane.Tests.WebConsole;
 
 /// <summary>The web console in a real headless Chromium against the service in its own process (the embedded default).</summary>
 public class ConsoleTests
