@@ -14,7 +14,8 @@ namespace Auraison.DataPlane.Bench;
 internal static class TrainingWorkload
 {
     private const string Table = "event_log.battery";
-    private const string Select = "SELECT robot_id, at, level, temp_c FROM event_log.battery";
+    // "at" is also DuckDB's time-travel keyword: quoted wherever it names the column.
+    private const string Select = "SELECT robot_id, \"at\", level, temp_c FROM event_log.battery";
 
     public static async Task<IReadOnlyList<Result>> RunAsync(BenchEnvironment bench)
     {
@@ -88,8 +89,8 @@ internal static class TrainingWorkload
             clock.Restart();
             await IngestWorkloads.ExecuteAsync(direct, $$"""
                 CREATE OR REPLACE TEMP TABLE joined AS
-                SELECT s.robot_id, s.at, b.level, b.temp_c FROM read_json('{{spine}}', columns = {robot_id: 'VARCHAR', at: 'TIMESTAMPTZ'}) s
-                ASOF LEFT JOIN ({{Select}}) b ON s.robot_id = b.robot_id AND s.at >= b.at
+                SELECT s.robot_id, s."at", b.level, b.temp_c FROM read_json('{{spine}}', columns = {robot_id: 'VARCHAR', "at": 'TIMESTAMPTZ'}) s
+                ASOF LEFT JOIN ({{Select}}) b ON s.robot_id = b.robot_id AND s."at" >= b."at"
                 """);
             if (rep < 0) continue; // the first run of each also reads the files into the caches
             service.Add(took);
