@@ -128,9 +128,9 @@ internal static class TrainingWorkload
         var note = $"{entities:N0} entities materialised in {materialised:N0} s; 2,000 sequential lookups over HTTP";
         return
         [
-            new Result("training", "online lookup p50 (ms)", Report.Percentile(service, 50), "the same SELECT on PostgreSQL (ms)", Report.Percentile(baseline, 50), "—", null, note),
-            new Result("training", "online lookup p99 (ms)", Report.Percentile(service, 99), "the same SELECT on PostgreSQL (ms)", Report.Percentile(baseline, 99), "≤ 10 ms",
-                Report.Percentile(service, 99) <= 10, note),
+            new Result("training", "online lookup p50 (ms)", Report.Percentile(service, 0.5), "the same SELECT on PostgreSQL (ms)", Report.Percentile(baseline, 0.5), "—", null, note),
+            new Result("training", "online lookup p99 (ms)", Report.Percentile(service, 0.99), "the same SELECT on PostgreSQL (ms)", Report.Percentile(baseline, 0.99), "≤ 10 ms",
+                Report.Percentile(service, 0.99) <= 10, note),
         ];
     }
 
