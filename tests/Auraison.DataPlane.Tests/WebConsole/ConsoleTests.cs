@@ -1,4 +1,3 @@
-using System.Net.Http.Json;
 using OpenQA.Selenium;
 using OpenQA.Selenium.Chrome;
 
@@ -9,48 +8,18 @@ public class ConsoleTests
 {
     private static readonly string[] Pages = ["tables", "query", "timeline", "lineage", "checkpoints", "search", "policy"];
 
-    private static async Task<ServiceProcess> StartWithDataAsync(TestLake lake)
-    {
-        var service = await ServiceProcess.StartAsync(lake);
-        var ct = TestContext.Current.CancellationToken;
-        var ingest = await service.Client.PostAsJsonAsync("/data/ingest", new
-        {
-            table = "event_log.ros_navigation_trials", tenant_id = "acme", job_id = "nav2-sim", schema_version = "1",
-            records = new object[] { new { trial_id = "t1", robot_id = "tb1", success = false, duration_s = 41.5 }, new { trial_id = "t2", robot_id = "tb2", success = true, duration_s = 12.0 } },
-        }, ct);
-        Assert.True(ingest.IsSuccessStatusCode, await ingest.Content.ReadAsStringAsync(ct));
-        var checkpoint = await service.Client.PostAsJsonAsync("/data/snapshots", new
-        {
-            tenant_id = "acme", intent_id = Guid.NewGuid(), timestamp = "2026-11-30T10:00:00Z",
-            agents_active = new[] { new { role = "navigator", status = "replanning", tool_call_count = 2 } },
-            user_plane = new { }, causal_chain = Array.Empty<object>(),
-        }, ct);
-        Assert.True(checkpoint.IsSuccessStatusCode, await checkpoint.Content.ReadAsStringAsync(ct));
-        return service;
-    }
-
-    private static void SignIn(ChromeDriver browser, ServiceProcess service)
-    {
-        browser.Navigate().GoToUrl(new Uri(service.Address, "/console/"));
-        browser.FindElement(By.Id("key")).SendKeys(TestLake.BootstrapKey);
-        browser.FindElement(By.Id("tenant")).SendKeys("acme");
-        browser.FindElement(By.CssSelector("#signin button")).Click();
-    }
-
     private static string Settled(ChromeDriver browser) =>
         browser.Until(d => d.FindElement(By.Id("status")) is { Text: { Length: > 0 } text } && text != "…" ? text : null, "the page to settle");
 
     [Fact]
     public async Task Every_page_loads_without_errors_and_is_captured()
     {
-        await using var lake = await TestLake.CreateAsync(LakeMode.Embedded);
-        await using var service = await StartWithDataAsync(lake);
-        using var browser = Browser.Start();
-        SignIn(browser, service);
+        await using var console = await ConsoleSession.OpenAsync();
+        var browser = console.Browser;
 
         foreach (var page in Pages)
         {
-            browser.Navigate().GoToUrl(new Uri(service.Address, $"/console/#{page}"));
+            console.Go(page);
             var status = Settled(browser);
             browser.Screenshot(page);
 
@@ -64,11 +33,8 @@ public class ConsoleTests
     [Fact]
     public async Task A_query_runs_and_shows_its_rows()
     {
-        await using var lake = await TestLake.CreateAsync(LakeMode.Embedded);
-        await using var service = await StartWithDataAsync(lake);
-        using var browser = Browser.Start();
-        SignIn(browser, service);
-        browser.Navigate().GoToUrl(new Uri(service.Address, "/console/#query"));
+        await using var console = await ConsoleSession.OpenAsync();
+        var browser = console.Go("query");
         var sql = browser.FindElement(By.Id("sql"));
         sql.Clear();
         sql.SendKeys("SELECT robot_id, duration_s FROM event_log.ros_navigation_trials ORDER BY robot_id");
@@ -84,11 +50,8 @@ public class ConsoleTests
     [Fact]
     public async Task A_jobs_lineage_is_drawn_from_the_job_to_its_requests_snapshots_and_checkpoints()
     {
-        await using var lake = await TestLake.CreateAsync(LakeMode.Embedded);
-        await using var service = await StartWithDataAsync(lake);
-        using var browser = Browser.Start();
-        SignIn(browser, service);
-        browser.Navigate().GoToUrl(new Uri(service.Address, "/console/#lineage"));
+        await using var console = await ConsoleSession.OpenAsync();
+        var browser = console.Go("lineage");
 
         browser.FindElement(By.Id("job")).SendKeys("nav2-sim");
         browser.FindElement(By.CssSelector("#lineage-form button")).Click();
