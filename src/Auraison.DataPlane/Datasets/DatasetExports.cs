@@ -27,8 +27,8 @@ public sealed record DatasetStatus(string DatasetId, string Name, string Version
 /// <c>datasets.registry</c>. The same request at the same snapshot is the same dataset (id, version, bytes). Status
 /// and progress are rows of <c>dataplane_datasets</c>, so every replica answers for them.
 /// </summary>
-public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, QuerySessions sessions, ObjectWriter objects, IngestService ingest,
-    TimeProvider clock, ILogger<DatasetExports> logger) : BackgroundService
+public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, QuerySessions sessions, ObjectWriter objects, ObjectIndex objectIndex,
+    IngestService ingest, TimeProvider clock, ILogger<DatasetExports> logger) : BackgroundService
 {
     public static readonly TableName Registry = new("datasets", "registry");
 
@@ -144,7 +144,8 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
             cancellationToken);
         List<WrittenFile> written;
         if (plan.Episodes is { } episodes)
-            written = await LeRobotWriter.WriteAsync(duck, episodes, directory, p => UpdateAsync(job.Id, "progress = $2", cancellationToken, p), cancellationToken);
+            written = await LeRobotWriter.WriteAsync(duck, episodes, directory, p => UpdateAsync(job.Id, "progress = $2", cancellationToken, p),
+                (key, target) => CopyObjectAsync(plan.Tenant, key, target, cancellationToken), cancellationToken);
         else
         {
             if (SqlGuard.Check(await sessions.ParseAsync(plan.Sql!, cancellationToken), shown.Tables, shown.Forbidden) is { } refused)
@@ -159,7 +160,7 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
             var key = location + file.RelativePath;
             var path = $"{lake.RawObjectsPath}{plan.Tenant}/{key}";
             await lake.Storage.UploadAsync(Path.Combine(directory, file.RelativePath), path, cancellationToken);
-            var put = new ObjectPut(plan.Tenant, key, file.RelativePath.EndsWith(".json", StringComparison.Ordinal) ? "application/json" : "application/vnd.apache.parquet",
+            var put = new ObjectPut(plan.Tenant, key, ContentTypeOf(file.RelativePath),
                 null, new Dictionary<string, string> { ["dataset_id"] = job.Id }, JobOf(job), job.Caller);
             var stored = await objects.RecordUploadedAsync(put, path, null, cancellationToken);
             files.Add(new DatasetFile(key, stored.Object.SizeBytes, file.Rows));
@@ -172,6 +173,14 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
         await RecordAsync(job, files, [.. (job.Tables ?? shown.Tables).Select(t => t.ToString()).Order(StringComparer.Ordinal)],
             [.. jobs.Distinct().Order(StringComparer.Ordinal)], cancellationToken);
         return files;
+    }
+
+    /// <summary>Copies one of the tenant's objects (a video chunk its rows name) into the export; a key it does not have fails the export.</summary>
+    private async Task CopyObjectAsync(string tenant, string key, string target, CancellationToken cancellationToken)
+    {
+        if (await objectIndex.FindAsync(tenant, key, cancellationToken) is not { } stored)
+            throw new DatasetException($"Video chunk {key} is not an object of tenant {tenant}.");
+        File.Copy(await (await lakes.GetAsync(cancellationToken)).Storage.GetLocalPathAsync(stored.Path, cancellationToken), target, overwrite: true);
     }
 
     /// <summary>The dataset's row of <c>datasets.registry</c>, through the ingest path (a retry of the same export replays it).</summary>
@@ -189,6 +198,13 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
     }
 
     private static string JobOf(Job job) => $"dataset:{job.Id}";
+
+    private static string ContentTypeOf(string path) => Path.GetExtension(path) switch
+    {
+        ".json" => "application/json",
+        ".mp4" => "video/mp4",
+        _ => "application/vnd.apache.parquet",
+    };
 
     private async Task UpdateAsync(string id, string set, CancellationToken cancellationToken, params object?[] values)
     {

@@ -10,7 +10,11 @@ namespace Auraison.DataPlane.Datasets;
 /// Where a dataset's rows come from: for <c>lerobot</c> one table with its episode, time and task columns and the
 /// features; for <c>parquet</c> a read-only SQL query over the tenant's tables.
 /// </summary>
-public sealed record DatasetSource(string? Table, string? Episode, string? Timestamp, string? Task, Dictionary<string, List<string>>? Features, string? Sql);
+public sealed record DatasetSource(string? Table, string? Episode, string? Timestamp, string? Task, Dictionary<string, List<string>>? Features, string? Sql,
+    Dictionary<string, VideoSource>? Videos);
+
+/// <summary>A camera stream of an episodic dataset: the column naming each frame's video chunk (an object key), and the frames' shape.</summary>
+public sealed record VideoSource(string? Column, List<int>? Shape);
 
 /// <summary>Body of <c>POST /data/datasets</c>.</summary>
 public sealed record DatasetRequest(string? TenantId, string? Name, string? Format, DatasetSource? Source, double? Fps, Dictionary<string, double>? Splits,
@@ -18,7 +22,11 @@ public sealed record DatasetRequest(string? TenantId, string? Name, string? Form
 
 /// <summary>An episodic source found sound: the table, its columns, the features in order, splits in order.</summary>
 public sealed record EpisodePlan(TableName Table, string Episode, string Timestamp, string? Task,
-    IReadOnlyList<(string Name, IReadOnlyList<string> Columns)> Features, double Fps, IReadOnlyList<(string Name, double Fraction)> Splits, long Seed);
+    IReadOnlyList<(string Name, IReadOnlyList<string> Columns)> Features, double Fps, IReadOnlyList<(string Name, double Fraction)> Splits, long Seed)
+{
+    /// <summary>Camera streams: name (e.g. <c>observation.images.front</c>), the chunk-key column, height × width × channels.</summary>
+    public IReadOnlyList<(string Name, string Column, IReadOnlyList<int> Shape)> Videos { get; init; } = [];
+}
 
 /// <summary>A request found sound: an episodic source (LeRobot) or a query (Parquet shards and a manifest).</summary>
 public sealed record DatasetPlan(string Tenant, string Name, string Format, EpisodePlan? Episodes, string? Sql, long TargetFileBytes)
@@ -75,8 +83,15 @@ public static partial class DatasetRequests
         var splits = request.Splits ?? new Dictionary<string, double> { ["train"] = 1.0 };
         if (splits.Count == 0 || splits.Values.Any(f => f is < 0 or > 1) || Math.Abs(splits.Values.Sum() - 1) > 1e-9)
             return (null, "splits must be fractions that add up to 1, e.g. {\"train\": 0.8, \"val\": 0.2}.");
+        var videos = source.Videos ?? [];
+        if (videos.Any(v => v.Key.Length == 0 || v.Key.Contains('/') || features.ContainsKey(v.Key) || v.Value.Column is null
+                || !Identifiers.IsReadableColumn(v.Value.Column) || v.Value.Shape is not { Count: 3 } shape || shape.Any(d => d < 1)))
+            return (null, "source.videos maps a name (without '/', not a feature's) to {\"column\": the chunk-key column, \"shape\": [height, width, channels]}.");
         return (new EpisodePlan(table, source.Episode!, source.Timestamp!, source.Task, features.Select(f => (f.Key, (IReadOnlyList<string>)f.Value)).ToList(),
-            request.Fps.Value, splits.Select(s => (s.Key, s.Value)).ToList(), request.Seed ?? 0), null);
+            request.Fps.Value, splits.Select(s => (s.Key, s.Value)).ToList(), request.Seed ?? 0)
+        {
+            Videos = videos.Select(v => (v.Key, v.Value.Column!, (IReadOnlyList<int>)v.Value.Shape!)).ToList(),
+        }, null);
     }
 
     /// <summary>The request as canonical JSON (what the dataset's identity and its registry row record).</summary>

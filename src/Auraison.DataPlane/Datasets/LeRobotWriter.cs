@@ -17,11 +17,15 @@ public static class LeRobotWriter
     private const string CodebaseVersion = "v3.0";
     private const int ChunksSize = 1000;
     private const string DataPath = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet";
+    private const string VideoPath = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4";
     private static readonly string[] IndexColumns = ["frame_index", "episode_index", "index", "task_index"];
 
-    /// <summary>Writes the dataset under <paramref name="directory"/>; reports progress from 0 to 1.</summary>
+    /// <summary>
+    /// Writes the dataset under <paramref name="directory"/>; reports progress from 0 to 1. <paramref name="fetchVideo"/>
+    /// copies a video chunk (an object key) to a local file: each episode's video is the first chunk its frames name.
+    /// </summary>
     public static async Task<List<WrittenFile>> WriteAsync(DuckDBConnection duck, EpisodePlan plan, string directory, Func<double, Task> progress,
-        CancellationToken cancellationToken)
+        Func<string, string, Task> fetchVideo, CancellationToken cancellationToken)
     {
         await duck.ExecuteAsync(FramesSql(plan), cancellationToken);
         await duck.ExecuteAsync(EpisodesSql(plan), cancellationToken);
@@ -47,10 +51,12 @@ public static class LeRobotWriter
         }
         await CopyAsync("data/chunk-000/file-000.parquet", "SELECT * FROM lerobot_data ORDER BY \"index\"");
         await progress(0.5);
-        await CopyAsync("meta/episodes/chunk-000/file-000.parquet", """
+        written.AddRange(await CopyVideosAsync(duck, plan, directory, fetchVideo, cancellationToken));
+        await CopyAsync("meta/episodes/chunk-000/file-000.parquet", $"""
             SELECT episode_index, [task] AS tasks, length, 0 AS "data/chunk_index", 0 AS "data/file_index",
                    CAST(sum(length) OVER (ORDER BY episode_index) - length AS BIGINT) AS dataset_from_index,
                    CAST(sum(length) OVER (ORDER BY episode_index) AS BIGINT) AS dataset_to_index,
+                   {string.Concat(plan.Videos.Select(v => VideoColumns(v.Name)))}
                    0 AS "meta/episodes/chunk_index", 0 AS "meta/episodes/file_index"
             FROM lerobot_episodes ORDER BY episode_index
             """);
@@ -63,6 +69,29 @@ public static class LeRobotWriter
         return written;
     }
 
+    /// <summary>An episode's place in a video stream: its own file (chunk and index from its episode index), from its start to its last frame.</summary>
+    private static string VideoColumns(string name) =>
+        $"episode_index // {ChunksSize} AS {Identifier($"videos/{name}/chunk_index")}, episode_index % {ChunksSize} AS {Identifier($"videos/{name}/file_index")}, " +
+        $"0.0 AS {Identifier($"videos/{name}/from_timestamp")}, epoch(_t1) - epoch(_t0) AS {Identifier($"videos/{name}/to_timestamp")},\n";
+
+    /// <summary>Each episode's first video chunk of each stream, copied to the stream's file of that episode.</summary>
+    private static async Task<List<WrittenFile>> CopyVideosAsync(DuckDBConnection duck, EpisodePlan plan, string directory, Func<string, string, Task> fetchVideo,
+        CancellationToken cancellationToken)
+    {
+        List<WrittenFile> written = [];
+        foreach (var (i, (name, column, _)) in plan.Videos.Index())
+            foreach (var (episode, key) in await duck.PairsAsync($"SELECT episode_index, _video_{i} FROM lerobot_episodes ORDER BY episode_index", cancellationToken))
+            {
+                if (key.Length == 0) throw new DatasetException($"Episode {episode} has no video chunk in column {column} for stream {name}.");
+                var index = long.Parse(episode, CultureInfo.InvariantCulture);
+                var relative = $"videos/{name}/chunk-{index / ChunksSize:000}/file-{index % ChunksSize:000}.mp4";
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(directory, relative))!);
+                await fetchVideo(key, Path.Combine(directory, relative));
+                written.Add(new WrittenFile(relative, 1));
+            }
+        return written;
+    }
+
     /// <summary>The source rows as frames: episode key, time, task, and each feature as a float32 list of its columns.</summary>
     private static string FramesSql(EpisodePlan plan) => $"""
         CREATE TABLE lerobot_frames AS
@@ -70,6 +99,7 @@ public static class LeRobotWriter
                {(plan.Task is null ? "''" : $"coalesce(CAST({Identifier(plan.Task)} AS VARCHAR), '')")} AS _task,
                {string.Join(", ", plan.Features.Select(f =>
                    $"CAST([{string.Join(", ", f.Columns.Select(c => $"CAST({Identifier(c)} AS FLOAT)"))}] AS FLOAT[{f.Columns.Count.ToString(CultureInfo.InvariantCulture)}]) AS {Identifier(f.Name)}"))},
+               {string.Concat(plan.Videos.Select((v, i) => $"CAST({Identifier(v.Column)} AS VARCHAR) AS _video_{i}, "))}
                row_number() OVER () AS _order
         FROM {Qualified(plan.Table.Schema, plan.Table.Name)}
         WHERE {Identifier(plan.Episode)} IS NOT NULL AND {Identifier(plan.Timestamp)} IS NOT NULL
@@ -78,9 +108,12 @@ public static class LeRobotWriter
     /// <summary>Episodes in the seed's order (train first, then each further split), their first frame time, length and task; the task index.</summary>
     private static string EpisodesSql(EpisodePlan plan) => $"""
         CREATE TABLE lerobot_episodes AS
-        SELECT _episode, _t0, length, task,
+        SELECT _episode, _t0, _t1, length, task, {string.Concat(plan.Videos.Select((_, i) => $"_video_{i}, "))}
                CAST(row_number() OVER (ORDER BY hash({Literal(plan.Seed.ToString(CultureInfo.InvariantCulture))} || ':' || _episode), _episode) - 1 AS BIGINT) AS episode_index
-        FROM (SELECT _episode, min(_t) AS _t0, CAST(count(*) AS BIGINT) AS length, arg_min(_task, _t) AS task FROM lerobot_frames GROUP BY _episode);
+        FROM (SELECT _episode, min(_t) AS _t0, max(_t) AS _t1, CAST(count(*) AS BIGINT) AS length,
+                     {string.Concat(plan.Videos.Select((_, i) => $"arg_min(_video_{i}, _t) FILTER (WHERE _video_{i} IS NOT NULL) AS _video_{i}, "))}
+                     arg_min(_task, _t) AS task
+              FROM lerobot_frames GROUP BY _episode);
         CREATE TABLE lerobot_tasks AS
         SELECT task, CAST(row_number() OVER (ORDER BY task) - 1 AS BIGINT) AS task_index FROM (SELECT DISTINCT task FROM lerobot_episodes);
         """;
@@ -91,6 +124,12 @@ public static class LeRobotWriter
         Dictionary<string, object?> features = [];
         foreach (var (name, columns) in plan.Features)
             features[name] = new Dictionary<string, object?> { ["dtype"] = "float32", ["shape"] = new[] { columns.Count }, ["names"] = columns };
+        foreach (var (name, _, shape) in plan.Videos)
+            features[name] = new Dictionary<string, object?>
+            {
+                ["dtype"] = "video", ["shape"] = shape, ["names"] = new[] { "height", "width", "channels" },
+                ["info"] = new Dictionary<string, object?> { ["video.fps"] = plan.Fps, ["video.height"] = shape[0], ["video.width"] = shape[1], ["video.channels"] = shape[2] },
+            };
         features["timestamp"] = Scalar("float32");
         foreach (var column in IndexColumns) features[column] = Scalar("int64");
         return new Dictionary<string, object?>
@@ -104,7 +143,7 @@ public static class LeRobotWriter
             ["fps"] = plan.Fps,
             ["splits"] = Splits(plan, episodes),
             ["data_path"] = DataPath,
-            ["video_path"] = null,
+            ["video_path"] = plan.Videos.Count > 0 ? VideoPath : null,
             ["features"] = features,
         };
     }

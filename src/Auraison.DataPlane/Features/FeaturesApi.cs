@@ -20,7 +20,9 @@ public static class FeaturesApi
     {
         var group = routes.MapGroup("/data/features").WithTags("Features");
         group.MapPost("/historical", HistoricalAsync).RequireScope(ApiScopes.Query)
-            .WithSummary("Each row (entity, timestamp) with the view's features as they were known at its timestamp (ASOF, TTL respected).");
+            .Accepts<HistoricalRequest>("application/json", "application/vnd.apache.parquet")
+            .WithSummary("Each row (entity, timestamp) with the view's features as they were known at its timestamp (ASOF, TTL respected).")
+            .WithDescription("A JSON body {tenant_id, view, rows}, or the rows as a Parquet file with tenant_id and view in the query string.");
         group.MapGet("/online", OnlineAsync).RequireScope(ApiScopes.Query).WithSummary("An entity's latest feature values from the online table.");
         group.MapPut("/{view}", DeclareAsync).RequireScope(ApiScopes.Ingest)
             .WithSummary("Declare a feature view: source table, entity and timestamp columns, features, TTL.");
@@ -56,9 +58,23 @@ public static class FeaturesApi
         return await views.FindAsync(tenantId!, view, cancellationToken) is { } found ? TypedResults.Ok(Reply(found)) : UnknownView(view, tenantId!);
     }
 
-    private static async Task<Results<Ok<HistoricalReply>, ProblemHttpResult>> HistoricalAsync(HttpContext http, HistoricalRequest request,
-        FeatureViews views, PointInTime pointInTime, IOptions<DataPlaneOptions> options, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<HistoricalReply>, ProblemHttpResult>> HistoricalAsync(HttpContext http,
+        [FromQuery(Name = "tenant_id")] string? tenantId, [FromQuery(Name = "view")] string? viewName, FeatureViews views, PointInTime pointInTime,
+        SpineReader spines, IOptions<DataPlaneOptions> options, CancellationToken cancellationToken)
     {
+        HistoricalRequest? request;
+        try
+        {
+            request = IngestBody.IsParquet(http.Request)
+                ? new HistoricalRequest(tenantId, viewName, await spines.ReadParquetAsync(http.Request.Body, cancellationToken))
+                : await http.Request.ReadFromJsonAsync<HistoricalRequest>(http.RequestServices.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions,
+                    cancellationToken);
+        }
+        catch (JsonException e)
+        {
+            return Problems.BadRequest($"The body is not a historical request: {e.Message}");
+        }
+        if (request is null) return Problems.BadRequest("A body is required: {tenant_id, view, rows}, or a Parquet file of rows.");
         if (TenantAccess.Check(http, request.TenantId) is { } denied) return denied;
         if (request.View is null || await views.FindAsync(request.TenantId!, request.View, cancellationToken) is not { } view)
             return UnknownView(request.View ?? "", request.TenantId!);

@@ -75,6 +75,7 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Tables.FileRegistration>();
         builder.Services.AddSingleton<Features.FeatureViews>();
         builder.Services.AddSingleton<Features.PointInTime>();
+        builder.Services.AddSingleton<Features.SpineReader>();
         builder.Services.AddSingleton<Features.OnlineFeatures>();
         builder.Services.AddHostedService<Features.FeatureMaterializer>();
         builder.Services.AddSingleton<Datasets.DatasetExports>();

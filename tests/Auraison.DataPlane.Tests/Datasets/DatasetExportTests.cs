@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text;
 using System.Text.Json;
 using Auraison.DataPlane.Tests.Objects;
 using DuckDB.NET.Data;
@@ -102,6 +103,40 @@ public class DatasetExportTests
         Assert.Equal(-1.0, stats.GetProperty("observation.state").GetProperty("min")[1].GetDouble(), 5);
         Assert.Equal(FramesPerTrial.Sum(), stats.GetProperty("action").GetProperty("count")[0].GetInt32());
         Assert.Equal(2, (await ReadAsync($"SELECT count(*) FROM read_parquet('{await DownloadAsync(app, status, "meta/tasks.parquet")}')")).Single()[0] is long tasks ? tasks : 0);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_camera_stream_becomes_a_video_feature_with_each_episodes_chunk_from_the_object_store(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        var start = new DateTimeOffset(2026, 11, 30, 8, 0, 0, TimeSpan.Zero);
+        var frames = Enumerable.Range(0, 3).SelectMany(trial => Enumerable.Range(0, 4).Select(i => new
+        {
+            trial_id = $"trial-{trial}", t = start.AddMinutes(trial).AddMilliseconds(i * 100).ToString("O", CultureInfo.InvariantCulture), x = i * 1.0,
+            video_chunk = $"videos/trial-{trial}/chunk-000.mp4",
+        })).ToArray();
+        await app.IngestOkAsync("acme", "event_log.camera_frames", frames);
+        for (var trial = 0; trial < 3; trial++) await app.Client.PutOkAsync("acme", $"videos/trial-{trial}/chunk-000.mp4", Encoding.UTF8.GetBytes($"fmp4 of trial {trial}"));
+
+        var status = await ExportAsync(app, new
+        {
+            tenant_id = "acme", name = "cams", format = "lerobot", fps = 10,
+            source = new
+            {
+                table = "event_log.camera_frames", episode = "trial_id", timestamp = "t", features = new Dictionary<string, string[]> { ["observation.state"] = ["x"] },
+                videos = new Dictionary<string, object> { ["observation.images.front"] = new { column = "video_chunk", shape = new[] { 480, 640, 3 } } },
+            },
+        });
+
+        var info = JsonDocument.Parse(await File.ReadAllTextAsync(await DownloadAsync(app, status, "meta/info.json"), DataPlaneApp.Ct)).RootElement;
+        Assert.Equal("video", info.GetProperty("features").GetProperty("observation.images.front").GetProperty("dtype").GetString());
+        Assert.StartsWith("videos/{video_key}/", info.GetProperty("video_path").GetString(), StringComparison.Ordinal);
+        var episodes = await ReadAsync($"SELECT episode_index, \"videos/observation.images.front/file_index\", \"videos/observation.images.front/to_timestamp\" " +
+                                       $"FROM read_parquet('{await DownloadAsync(app, status, "meta/episodes/chunk-000/file-000.parquet")}') ORDER BY episode_index");
+        Assert.All(episodes, e => Assert.Equal(Convert.ToInt64(e[0], CultureInfo.InvariantCulture), Convert.ToInt64(e[1], CultureInfo.InvariantCulture)));
+        Assert.All(episodes, e => Assert.Equal(0.3, Convert.ToDouble(e[2], CultureInfo.InvariantCulture), 3));
+        var first = await File.ReadAllTextAsync(await DownloadAsync(app, status, "videos/observation.images.front/chunk-000/file-000.mp4"), DataPlaneApp.Ct);
+        Assert.Matches("^fmp4 of trial [0-2]$", first);
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]

@@ -72,6 +72,24 @@ public class FeaturesApiTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task The_rows_of_a_historical_retrieval_can_come_as_a_parquet_file(LakeMode mode)
+    {
+        await using var app = await StartWithBatteryAsync(mode);
+        var spine = await Tables.FileRegistrationTests.ParquetAsync(
+            "SELECT 'r1' AS robot_id, TIMESTAMPTZ '2026-11-30 11:00:00+00' AS at, 'docked' AS label UNION ALL SELECT 'r2', TIMESTAMPTZ '2026-11-30 09:30:00+00', 'idle'");
+        var content = new ByteArrayContent(spine);
+        content.Headers.ContentType = new("application/vnd.apache.parquet");
+
+        var response = await app.Client.PostAsync("/data/features/historical?tenant_id=acme&view=battery", content, DataPlaneApp.Ct);
+        var rows = (await response.Content.ReadFromJsonAsync<JsonElement>(DataPlaneApp.Ct)).GetProperty("rows");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(0.9, rows[0].GetProperty("level").GetDouble());
+        Assert.Equal(0.7, rows[1].GetProperty("level").GetDouble());
+        Assert.Equal("idle", rows[1].GetProperty("label").GetString());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task An_online_lookup_reflects_a_new_ingest_once_materialised(LakeMode mode)
     {
         await using var app = await StartWithBatteryAsync(mode, ttlSeconds: null);
