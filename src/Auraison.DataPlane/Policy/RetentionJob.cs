@@ -83,29 +83,20 @@ public sealed class RetentionJob(LakeAccessor lakes, PolicyStore policies, Reten
 
 /// <summary>Runs retention for every tenant with a retention limit, every <c>DataPlane:Policy:RetentionIntervalMinutes</c>.</summary>
 public sealed class RetentionScheduler(RetentionJob job, PolicyStore policies, LakeAccessor lakes,
-    Microsoft.Extensions.Options.IOptions<Configuration.DataPlaneOptions> options, ILogger<RetentionScheduler> logger) : BackgroundService
+    Microsoft.Extensions.Options.IOptions<Configuration.DataPlaneOptions> options, ILogger<RetentionScheduler> logger) : PeriodicService(logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromMinutes(options.Value.Policy.RetentionIntervalMinutes);
+
+    protected override string What => "Retention run";
+
+    protected override async Task RunOnceAsync(CancellationToken cancellationToken)
     {
-        var interval = TimeSpan.FromMinutes(options.Value.Policy.RetentionIntervalMinutes);
-        if (interval <= TimeSpan.Zero) return;
-        using var timer = new PeriodicTimer(interval);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
+        var lake = await lakes.GetAsync(cancellationToken);
+        foreach (var policy in (await policies.AllAsync(lake, cancellationToken)).Where(p => p.RetentionDays is not null))
         {
-            try
-            {
-                var lake = await lakes.GetAsync(stoppingToken);
-                foreach (var policy in (await policies.AllAsync(lake, stoppingToken)).Where(p => p.RetentionDays is not null))
-                {
-                    var report = await job.RunAsync(policy.TenantId, dryRun: false, stoppingToken);
-                    logger.LogInformation("Retention of {Tenant}: {Rows} rows, {Files} files removed",
-                        policy.TenantId, report.Tables.Sum(t => t.Rows), report.DeletedFiles.Count);
-                }
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                logger.LogError(e, "Retention run failed; the next run retries");
-            }
+            var report = await job.RunAsync(policy.TenantId, dryRun: false, cancellationToken);
+            logger.LogInformation("Retention of {Tenant}: {Rows} rows, {Files} files removed",
+                policy.TenantId, report.Tables.Sum(t => t.Rows), report.DeletedFiles.Count);
         }
     }
 }
