@@ -13,6 +13,23 @@ public static class CatalogSchema
     /// <summary>Creates the catalog when it does not exist yet and returns the data_path it stores.</summary>
     public static async Task<string> EnsureAsync(CatalogDatabase database, string dataPath, CancellationToken cancellationToken)
     {
+        // Its lookup indexes wait for writers already committing, and one of those may wait for the creation lock held
+        // here: PostgreSQL then picks one side as a deadlock victim. Opening again is safe (everything is IF NOT EXISTS).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await EnsureOnceAsync(database, dataPath, cancellationToken);
+            }
+            catch (Exception e) when (database.IsWriteConflict(e) && attempt < 5)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt * (1 + Random.Shared.NextDouble())), cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<string> EnsureOnceAsync(CatalogDatabase database, string dataPath, CancellationToken cancellationToken)
+    {
         await database.EnsureNamespaceAsync(cancellationToken);
         await using var connection = await database.OpenAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
