@@ -45,19 +45,35 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
         var snapshot = await PinAsync(lake, plan.Tenant, tables, cancellationToken);
         var fingerprint = plan.Fingerprint(snapshot, request);
         var id = new Guid(Convert.FromHexString(fingerprint[..32])).ToString();
-        if (await FindAsync(plan.Tenant, id, cancellationToken) is { Status: not "failed" } known) return (known, false);
+        if (await FindAsync(plan.Tenant, id, cancellationToken) is { Status: not "failed" } known && !await AbandonedAsync(lake, id, cancellationToken))
+            return (known, false);
         var version = $"s{snapshot}-{fingerprint[..8]}";
         var location = $"datasets/{plan.Name}/{version}/";
         await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
         {
             await connection.ExecuteAsync(null, "DELETE FROM dataplane_datasets WHERE dataset_id = $1", cancellationToken, id);
             await connection.ExecuteAsync(null,
-                "INSERT INTO dataplane_datasets VALUES ($1, $2, $3, $4, $5, $6, 'running', 0, $7, $8, NULL, NULL, CAST($9 AS TIMESTAMP WITH TIME ZONE), NULL)",
+                "INSERT INTO dataplane_datasets VALUES ($1, $2, $3, $4, $5, $6, 'running', 0, $7, $8, NULL, NULL, CAST($9 AS TIMESTAMP WITH TIME ZONE), NULL, " +
+                "CAST($9 AS TIMESTAMP WITH TIME ZONE))",
                 cancellationToken, id, plan.Tenant, plan.Name, version, plan.Format, request, snapshot, location, CatalogReader.Timestamp(clock.GetUtcNow()));
         }
         _queue.Writer.TryWrite(new Job(id, plan, tables, request, snapshot, version, caller));
         return ((await FindAsync(plan.Tenant, id, cancellationToken))!, true);
     }
+
+    /// <summary>
+    /// Whether a running export has shown no sign of life for <see cref="Abandoned"/>: the replica running it stopped
+    /// (every step of a live export updates its heartbeat), so asking again starts it over.
+    /// </summary>
+    private async Task<bool> AbandonedAsync(Lake.Lakehouse lake, string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        return await connection.ScalarAsync<long>(null,
+            "SELECT count(*) FROM dataplane_datasets WHERE dataset_id = $1 AND status = 'running' AND heartbeat_at < CAST($2 AS TIMESTAMP WITH TIME ZONE)",
+            cancellationToken, id, CatalogReader.Timestamp(clock.GetUtcNow() - Abandoned)) > 0;
+    }
+
+    private static readonly TimeSpan Abandoned = TimeSpan.FromMinutes(15);
 
     /// <summary>The tables the dataset reads: the episodic source's, or those its query names (null: it cannot be told, all of them).</summary>
     private async Task<IReadOnlySet<TableName>?> SourceTablesAsync(DatasetPlan plan, CancellationToken cancellationToken)
@@ -210,7 +226,9 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
     {
         var lake = await lakes.GetAsync(cancellationToken);
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        await connection.ExecuteAsync(null, $"UPDATE dataplane_datasets SET {set} WHERE dataset_id = $1", cancellationToken, [id, .. values]);
+        await connection.ExecuteAsync(null,
+            $"UPDATE dataplane_datasets SET {set}, heartbeat_at = CAST(${values.Length + 2} AS TIMESTAMP WITH TIME ZONE) WHERE dataset_id = $1",
+            cancellationToken, [id, .. values, CatalogReader.Timestamp(clock.GetUtcNow())]);
     }
 }
 

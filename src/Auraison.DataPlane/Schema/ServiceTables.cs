@@ -58,7 +58,7 @@ public static class ServiceTables
         CREATE TABLE IF NOT EXISTS dataplane_datasets(dataset_id VARCHAR PRIMARY KEY, tenant_id VARCHAR NOT NULL, name VARCHAR NOT NULL,
           version VARCHAR NOT NULL, format VARCHAR NOT NULL, request VARCHAR NOT NULL, status VARCHAR NOT NULL, progress DOUBLE PRECISION NOT NULL,
           lake_snapshot_id BIGINT NOT NULL, location VARCHAR NOT NULL, files VARCHAR, error VARCHAR, created_at TIMESTAMP WITH TIME ZONE,
-          finished_at TIMESTAMP WITH TIME ZONE)
+          finished_at TIMESTAMP WITH TIME ZONE, heartbeat_at TIMESTAMP WITH TIME ZONE)
         """,
         // Feature views, and the latest feature values per entity that online lookups read.
         """

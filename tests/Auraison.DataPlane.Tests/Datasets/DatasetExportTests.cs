@@ -158,6 +158,26 @@ public class DatasetExportTests
         Assert.Equal("2", await app.ScalarAsync("acme", "SELECT count(*) FROM datasets.registry"));
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task An_export_its_replica_abandoned_is_started_again_when_asked_again(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await IngestTrialsAsync(app);
+        var id = (await ExportAsync(app, Request())).GetProperty("dataset_id").GetString();
+        // As a replica killed mid-export leaves it: running, and silent for an hour.
+        var lake = await app.LakehouseAsync();
+        await using (var connection = await lake.Catalog.OpenAsync(DataPlaneApp.Ct))
+            await Auraison.DataPlane.Lake.Catalog.DbConnectionExtensions.ExecuteAsync(connection, null,
+                "UPDATE dataplane_datasets SET status = 'running', heartbeat_at = CAST($1 AS TIMESTAMP WITH TIME ZONE) WHERE dataset_id = $2", DataPlaneApp.Ct,
+                Auraison.DataPlane.Lake.Catalog.CatalogReader.Timestamp(DateTimeOffset.UtcNow.AddHours(-1)), id);
+
+        var again = await app.Client.PostAsJsonAsync("/data/datasets", Request(), DataPlaneApp.Ct);
+        var finished = await ExportAsync(app, Request());
+
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        Assert.Equal(id, finished.GetProperty("dataset_id").GetString());
+    }
+
     [Fact]
     public async Task Another_seed_orders_the_episodes_differently_and_the_same_seed_the_same()
     {
