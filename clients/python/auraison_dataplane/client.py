@@ -160,6 +160,24 @@ class DataPlane:
         params.update({"meta." + name[len("meta_"):]: value for name, value in metadata.items() if name.startswith("meta_")})
         return self._json("GET", "/data/retrieve", params={k: v for k, v in params.items() if v is not None})
 
+    def feature_view(self, view: str, *, tenant_id: str, source: str, entity: str, timestamp: str, features: List[str],
+                     ttl_seconds: Optional[int] = None) -> Dict[str, Any]:
+        """Declares (or replaces) a feature view: which columns of a table are features of which entity, as of which time."""
+        body = {"tenant_id": tenant_id, "source": source, "entity": entity, "timestamp": timestamp, "features": features, "ttl_seconds": ttl_seconds}
+        return self._json("PUT", f"/data/features/{view}", body={k: v for k, v in body.items() if v is not None})
+
+    def materialize_features(self, view: str, *, tenant_id: str) -> Dict[str, Any]:
+        """Refreshes the view's online values now (the service also does it periodically)."""
+        return self._json("POST", f"/data/features/{view}/materialize", params={"tenant_id": tenant_id}, body={})
+
+    def historical_features(self, view: str, rows: List[Dict[str, Any]], *, tenant_id: str) -> List[Dict[str, Any]]:
+        """Each row (entity, timestamp) with the view's features as known at its timestamp (no later value leaks in)."""
+        return self._json("POST", "/data/features/historical", body={"tenant_id": tenant_id, "view": view, "rows": rows})["rows"]
+
+    def online_features(self, view: str, entity: str, *, tenant_id: str) -> Dict[str, Any]:
+        """An entity's latest feature values (``features`` is None when there are none, or they passed the TTL)."""
+        return self._json("GET", "/data/features/online", params={"tenant_id": tenant_id, "view": view, "entity": entity})
+
     def retrieval_status(self, *, tenant_id: str) -> Dict[str, Any]:
         """How far the indexer is behind for the tenant (pending_requests, oldest_pending_seconds, indexed_documents)."""
         return self._json("GET", "/data/retrieve/status", params={"tenant_id": tenant_id})

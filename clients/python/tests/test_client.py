@@ -113,6 +113,19 @@ def test_a_world_model_snapshot_pins_what_a_later_query_replays(plane, tenant):
     assert [r["job_id"] for r in then] == ["before"]
 
 
+def test_features_come_as_of_each_rows_time_and_latest_online(plane, tenant):
+    plane.ingest("event_log.battery", [{"robot_id": "r1", "at": "2026-11-30T10:00:00Z", "level": 0.9},
+                                       {"robot_id": "r1", "at": "2026-11-30T12:00:00Z", "level": 0.5}], tenant_id=tenant, job_id="py-f")
+    plane.feature_view("battery", tenant_id=tenant, source="event_log.battery", entity="robot_id", timestamp="at", features=["level"])
+    plane.materialize_features("battery", tenant_id=tenant)
+
+    then = plane.historical_features("battery", [{"robot_id": "r1", "at": "2026-11-30T11:00:00Z"}], tenant_id=tenant)
+    now = plane.online_features("battery", "r1", tenant_id=tenant)
+
+    assert then[0]["level"] == 0.9
+    assert now["features"]["level"] == 0.5
+
+
 def test_retrieval_answers_a_list_of_hits(plane, tenant):
     plane.ingest("job_outcomes", [{"job_id": "r1", "summary": "GPU ran out of memory while training"}], tenant_id=tenant, job_id="py-r")
 
