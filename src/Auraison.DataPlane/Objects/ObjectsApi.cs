@@ -158,6 +158,9 @@ public static class ObjectsApi
     {
         if (metadata.Keys.FirstOrDefault(name => Identifiers.FieldProblem(name) is not null) is { } bad)
             return $"Metadata {bad}: {Identifiers.FieldProblem(bad)}.";
+        // They come back as x-meta-* response headers.
+        if (metadata.FirstOrDefault(m => m.Value.Any(c => char.IsControl(c) || c > '~')) is { Key: { } unprintable })
+            return $"Metadata {unprintable} must be printable ASCII (it is answered as the x-meta-{unprintable} header).";
         return metadata.Sum(m => m.Key.Length + m.Value.Length) > MaxMetadataBytes ? $"Metadata may hold at most {MaxMetadataBytes} bytes." : null;
     }
 

@@ -99,6 +99,17 @@ public class ObjectUploadsTests
     }
 
     [Fact]
+    public async Task Metadata_that_cannot_be_a_header_is_refused()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production);
+
+        var response = await app.Client.PostAsJsonAsync("/data/objects/uploads",
+            new { tenant_id = "acme", key = "a.bin", metadata = new { note = "two\nlines" } }, DataPlaneApp.Ct);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+    }
+
+    [Fact]
     public async Task A_lake_in_a_local_directory_offers_no_presigned_uploads()
     {
         await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
