@@ -58,7 +58,7 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
                 cancellationToken, id, plan.Tenant, plan.Name, version, plan.Format, request, snapshot, location, CatalogReader.Timestamp(clock.GetUtcNow()));
         }
         _queue.Writer.TryWrite(new Job(id, plan, tables, request, snapshot, version, caller));
-        return ((await FindAsync(plan.Tenant, id, cancellationToken))!, true);
+        return (new DatasetStatus(id, plan.Name, version, plan.Format, "running", 0, snapshot, location, [], null), true);
     }
 
     /// <summary>
@@ -147,7 +147,7 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
         var (plan, lake) = (job.Plan, await lakes.GetAsync(cancellationToken));
         await using var duck = new DuckDBConnection("Data Source=:memory:");
         await duck.OpenAsync(cancellationToken);
-        await duck.ExecuteAsync("SET TimeZone = 'UTC'; SET threads = 1; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false",
+        await duck.ExecuteAsync(null, "SET TimeZone = 'UTC'; SET threads = 1; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false",
             cancellationToken);
         var policy = await policies.GetAsync(plan.Tenant, cancellationToken);
         var shown = await TenantViews.CreateAsync(lake, duck, plan.Tenant, job.Snapshot, policy.Allows, job.Tables, cancellationToken);
@@ -155,7 +155,7 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
             throw new DatasetException($"Table {missing} does not exist for tenant {plan.Tenant} at lake snapshot {job.Snapshot}, or its policy does not allow it.");
         // As in a query session: the export reads the tenant's files alone and writes into its own directory alone.
         Directory.CreateDirectory(directory);
-        await duck.ExecuteAsync($"SET allowed_paths = [{string.Join(", ", shown.Views.LocalPaths.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
+        await duck.ExecuteAsync(null, $"SET allowed_paths = [{string.Join(", ", shown.Views.LocalPaths.Select(Literal).DefaultIfEmpty("'/nonexistent'"))}]; " +
                                 $"SET allowed_directories = [{Literal(directory + "/")}]; SET enable_external_access = false; SET lock_configuration = true",
             cancellationToken);
         List<WrittenFile> written;
@@ -184,8 +184,8 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
         }
         List<string> jobs = [];
         foreach (var table in job.Tables ?? shown.Tables)
-            jobs.AddRange((await duck.PairsAsync($"SELECT DISTINCT {Identifier(Lineage.JobId)} FROM {Qualified(table.Schema, table.Name)} LIMIT 1000", cancellationToken))
-                .Select(p => p.First));
+            jobs.AddRange(await duck.QueryAsync(null, $"SELECT DISTINCT {Identifier(Lineage.JobId)} FROM {Qualified(table.Schema, table.Name)} LIMIT 1000",
+                r => r.NullableString(0) ?? "", cancellationToken));
         await RecordAsync(job, files, [.. (job.Tables ?? shown.Tables).Select(t => t.ToString()).Order(StringComparer.Ordinal)],
             [.. jobs.Distinct().Order(StringComparer.Ordinal)], cancellationToken);
         return files;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Auraison.DataPlane.Lake.Catalog;
 using DuckDB.NET.Data;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
@@ -27,11 +28,11 @@ public static class LeRobotWriter
     public static async Task<List<WrittenFile>> WriteAsync(DuckDBConnection duck, EpisodePlan plan, string directory, Func<double, Task> progress,
         Func<string, string, Task> fetchVideo, CancellationToken cancellationToken)
     {
-        await duck.ExecuteAsync(FramesSql(plan), cancellationToken);
-        await duck.ExecuteAsync(EpisodesSql(plan), cancellationToken);
+        await duck.ExecuteAsync(null, FramesSql(plan), cancellationToken);
+        await duck.ExecuteAsync(null, EpisodesSql(plan), cancellationToken);
         await progress(0.3);
         var features = plan.Features.Select(f => Identifier(f.Name)).ToList();
-        await duck.ExecuteAsync($"""
+        await duck.ExecuteAsync(null, $"""
             CREATE TABLE lerobot_data AS
             SELECT {string.Join(", ", features.Select(f => "f." + f))},
                    CAST(epoch(f._t) - epoch(e._t0) AS FLOAT) AS "timestamp",
@@ -46,8 +47,8 @@ public static class LeRobotWriter
         {
             var path = Path.Combine(directory, relative);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            await duck.ExecuteAsync($"COPY ({select}) TO {Literal(path)} (FORMAT parquet)", cancellationToken);
-            written.Add(new WrittenFile(relative, await duck.ScalarAsync($"SELECT count(*) FROM read_parquet({Literal(path)})", cancellationToken)));
+            await duck.ExecuteAsync(null, $"COPY ({select}) TO {Literal(path)} (FORMAT parquet)", cancellationToken);
+            written.Add(new WrittenFile(relative, await duck.ScalarAsync<long>(null, $"SELECT count(*) FROM read_parquet({Literal(path)})", cancellationToken)));
         }
         await CopyAsync("data/chunk-000/file-000.parquet", "SELECT * FROM lerobot_data ORDER BY \"index\"");
         await progress(0.5);
@@ -80,10 +81,10 @@ public static class LeRobotWriter
     {
         List<WrittenFile> written = [];
         foreach (var (i, (name, column, _)) in plan.Videos.Index())
-            foreach (var (episode, key) in await duck.PairsAsync($"SELECT episode_index, _video_{i} FROM lerobot_episodes ORDER BY episode_index", cancellationToken))
+            foreach (var (index, key) in await duck.QueryAsync(null, $"SELECT episode_index, _video_{i} FROM lerobot_episodes ORDER BY episode_index",
+                         r => (Episode: r.GetInt64(0), Key: r.NullableString(1)), cancellationToken))
             {
-                if (key.Length == 0) throw new DatasetException($"Episode {episode} has no video chunk in column {column} for stream {name}.");
-                var index = long.Parse(episode, CultureInfo.InvariantCulture);
+                if (key is null) throw new DatasetException($"Episode {index} has no video chunk in column {column} for stream {name}.");
                 var relative = $"videos/{name}/chunk-{index / ChunksSize:000}/file-{index % ChunksSize:000}.mp4";
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.Combine(directory, relative))!);
                 await fetchVideo(key, Path.Combine(directory, relative));
@@ -120,7 +121,7 @@ public static class LeRobotWriter
 
     private static async Task<Dictionary<string, object?>> InfoAsync(DuckDBConnection duck, EpisodePlan plan, CancellationToken cancellationToken)
     {
-        var episodes = await duck.ScalarAsync("SELECT count(*) FROM lerobot_episodes", cancellationToken);
+        var episodes = await duck.ScalarAsync<long>(null, "SELECT count(*) FROM lerobot_episodes", cancellationToken);
         Dictionary<string, object?> features = [];
         foreach (var (name, columns) in plan.Features)
             features[name] = new Dictionary<string, object?> { ["dtype"] = "float32", ["shape"] = new[] { columns.Count }, ["names"] = columns };
@@ -137,8 +138,8 @@ public static class LeRobotWriter
             ["codebase_version"] = CodebaseVersion,
             ["robot_type"] = null,
             ["total_episodes"] = episodes,
-            ["total_frames"] = await duck.ScalarAsync("SELECT count(*) FROM lerobot_data", cancellationToken),
-            ["total_tasks"] = await duck.ScalarAsync("SELECT count(*) FROM lerobot_tasks", cancellationToken),
+            ["total_frames"] = await duck.ScalarAsync<long>(null, "SELECT count(*) FROM lerobot_data", cancellationToken),
+            ["total_tasks"] = await duck.ScalarAsync<long>(null, "SELECT count(*) FROM lerobot_tasks", cancellationToken),
             ["chunks_size"] = ChunksSize,
             ["fps"] = plan.Fps,
             ["splits"] = Splits(plan, episodes),

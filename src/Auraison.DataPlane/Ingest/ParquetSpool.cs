@@ -1,4 +1,5 @@
 using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Catalog;
 using Auraison.DataPlane.Lake.Model;
 using DuckDB.NET.Data;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
@@ -74,7 +75,7 @@ public sealed class ParquetSpool : ISpooledRows
     {
         await using var work = lake.OpenWorkConnection();
         List<long> counts = [];
-        foreach (var file in _files) counts.Add(await ScalarAsync(work, $"SELECT count(*) FROM read_parquet({Literal(file)})", cancellationToken));
+        foreach (var file in _files) counts.Add(await work.ScalarAsync<long>(null, $"SELECT count(*) FROM read_parquet({Literal(file)})", cancellationToken));
         (_counts, Count) = (counts, (int)counts.Sum());
         Columns = await DescribeAsync(work, ReadArguments, cancellationToken);
     }
@@ -113,13 +114,6 @@ public sealed class ParquetSpool : ISpooledRows
             }
         }
         return columns;
-    }
-
-    private static async Task<long> ScalarAsync(DuckDBConnection work, string sql, CancellationToken cancellationToken)
-    {
-        await using var command = work.CreateCommand();
-        command.CommandText = sql;
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     public void Dispose()
