@@ -73,10 +73,6 @@ public static class ObjectsApi
         {
             return rejected.ToProblem(http);
         }
-        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            return Problems.Of(StatusCodes.Status413PayloadTooLarge, "Object too large", e.Message);
-        }
     }
 
     private static async Task<Results<Created<UploadGrant>, ProblemHttpResult>> BeginUploadAsync(HttpContext http, UploadRequest request,
