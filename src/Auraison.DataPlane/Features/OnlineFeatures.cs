@@ -2,8 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake.Catalog;
-using Auraison.DataPlane.Lake.Model;
-using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
@@ -18,7 +16,7 @@ public sealed record OnlineValues(string Entity, JsonElement? Features, DateTime
 /// key lookup per request). Materialising reads only the rows committed since the view's last run (by lake snapshot,
 /// through <c>lineage.ingests</c>) and keeps, per entity, the values of the newest event.
 /// </summary>
-public sealed class OnlineFeatures(LakeAccessor lakes, QuerySessions sessions, PolicyStore policies, TimeProvider clock)
+public sealed class OnlineFeatures(LakeAccessor lakes, FeatureSources sources, TimeProvider clock)
 {
     private const int RowsPerStatement = 500;
 
@@ -45,10 +43,7 @@ public sealed class OnlineFeatures(LakeAccessor lakes, QuerySessions sessions, P
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         var upTo = await connection.ScalarAsync<long?>(null,
             "SELECT lake_snapshot_up_to FROM dataplane_feature_materializations WHERE tenant_id = $1 AND view_name = $2", cancellationToken, tenant, view.Name) ?? 0;
-        var policy = await policies.GetAsync(tenant, cancellationToken);
-        var session = await sessions.GetAsync(tenant, SnapshotSelector.Latest, policy.Allows, policy.Key, cancellationToken,
-            new HashSet<TableName> { view.Source, LineageTable.Name });
-        if (!session.Tables.Contains(view.Source)) throw new FeatureViewException($"Table {view.Source} does not exist for this tenant or its policy does not allow it.");
+        var session = await sources.OpenAsync(tenant, view, cancellationToken, withLineage: true);
         var latest = await QueryRunner.RunTrustedAsync(session, Sql(view), cancellationToken, upTo);
         foreach (var chunk in latest.Chunk(RowsPerStatement))
             await connection.ExecuteAsync(null,

@@ -1,7 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Auraison.DataPlane.Lake.Model;
-using Auraison.DataPlane.Policy;
 using Auraison.DataPlane.Query;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
@@ -12,7 +10,7 @@ namespace Auraison.DataPlane.Features;
 /// at that timestamp, the source's latest row for the entity at or before it (DuckDB's ASOF JOIN), never a later one,
 /// and none older than the view's TTL.
 /// </summary>
-public sealed class PointInTime(QuerySessions sessions, PolicyStore policies)
+public sealed class PointInTime(FeatureSources sources)
 {
     public const string EventAtColumn = "feature_event_at";
 
@@ -20,9 +18,7 @@ public sealed class PointInTime(QuerySessions sessions, PolicyStore policies)
     public async Task<List<Dictionary<string, object?>>> JoinAsync(string tenant, FeatureView view, IReadOnlyList<JsonElement> rows,
         CancellationToken cancellationToken)
     {
-        var policy = await policies.GetAsync(tenant, cancellationToken);
-        var session = await sessions.GetAsync(tenant, SnapshotSelector.Latest, policy.Allows, policy.Key, cancellationToken, new HashSet<Schema.TableName> { view.Source });
-        if (!session.Tables.Contains(view.Source)) throw new FeatureViewException($"Table {view.Source} does not exist for this tenant or its policy does not allow it.");
+        var session = await sources.OpenAsync(tenant, view, cancellationToken);
         var joined = (await QueryRunner.RunTrustedAsync(session, Sql(view), cancellationToken, JsonSerializer.Serialize(rows)))
             .ToDictionary(r => Convert.ToInt64(r["_dp_row"], CultureInfo.InvariantCulture));
         return rows.Select((row, i) =>

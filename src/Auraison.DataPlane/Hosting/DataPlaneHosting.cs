@@ -74,6 +74,7 @@ public static class DataPlaneHosting
         builder.Services.AddSingleton<Objects.ObjectUploads>();
         builder.Services.AddSingleton<Tables.FileRegistration>();
         builder.Services.AddSingleton<Features.FeatureViews>();
+        builder.Services.AddSingleton<Features.FeatureSources>();
         builder.Services.AddSingleton<Features.PointInTime>();
         builder.Services.AddSingleton<Features.SpineReader>();
         builder.Services.AddSingleton<Features.OnlineFeatures>();
