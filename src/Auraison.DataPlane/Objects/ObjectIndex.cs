@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
 
@@ -77,7 +76,7 @@ public sealed class ObjectIndex(QuerySessions sessions)
     }
 
     private Task<QuerySession> LatestAsync(string tenant, CancellationToken cancellationToken, long newerThan = -1) =>
-        sessions.GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken, Reads, newerThan: newerThan);
+        sessions.ForServiceAsync(tenant, Reads, cancellationToken, newerThan);
 
     private static ObjectInfo Read(Dictionary<string, object?> row) => new(
         (string)row["key"]!, (string)row["path"]!, Convert.ToInt64(row["size_bytes"], CultureInfo.InvariantCulture), (string)row["sha256"]!,

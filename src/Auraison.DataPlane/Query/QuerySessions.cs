@@ -80,6 +80,13 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         }
     }
 
+    /// <summary>
+    /// The tenant's latest session over <paramref name="tables"/> for the service's own reads (registries, checkpoints,
+    /// indexing), which no table policy narrows; not older than <paramref name="newerThan"/> when given.
+    /// </summary>
+    public Task<QuerySession> ForServiceAsync(string tenant, IReadOnlySet<TableName> tables, CancellationToken cancellationToken, long newerThan = -1) =>
+        GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken, tables, newerThan: newerThan);
+
     /// <summary>The session of this scope at this snapshot, now the most recently used, if there is one.</summary>
     private Entry? Find(string scope, long snapshotId)
     {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Hosting;
-using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
 using Microsoft.Extensions.Options;
@@ -74,8 +73,7 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
     {
         Identifiers.TryParseTable(entry.Table, out var table, out _, allowReservedSchema: true);
         // The newest snapshot, but no older than the entry's commit (another replica's, perhaps a moment ago).
-        var session = await sessions.GetAsync(entry.TenantId, SnapshotSelector.Latest, _ => true, "all", cancellationToken, new HashSet<TableName> { table },
-            newerThan: entry.LakeSnapshotId - 1);
+        var session = await sessions.ForServiceAsync(entry.TenantId, new HashSet<TableName> { table }, cancellationToken, newerThan: entry.LakeSnapshotId - 1);
         if (!session.Tables.Contains(table)) return;
         var rows = await QueryRunner.RunTrustedAsync(session,
             $"SELECT * FROM {Qualified(table.Schema, table.Name)} WHERE {Identifier(Lineage.PartitionId)} = CAST($1 AS UUID) ORDER BY {Identifier(Lineage.RecordIndex)}",

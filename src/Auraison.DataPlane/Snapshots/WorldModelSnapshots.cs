@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Auraison.DataPlane.Ingest;
-using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
 
@@ -64,5 +63,5 @@ public sealed class WorldModelSnapshots(IngestService ingest, QuerySessions sess
         (await FindAsync(tenant, snapshotId, cancellationToken))?["lake_snapshot_id"] is long id ? id : null;
 
     private Task<QuerySession> LatestAsync(string tenant, CancellationToken cancellationToken) =>
-        sessions.GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken, Reads);
+        sessions.ForServiceAsync(tenant, Reads, cancellationToken);
 }
