@@ -73,9 +73,13 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         {
             return await entry.Session.Value.WaitAsync(cancellationToken);
         }
-        catch when (entry.Session.Value.IsFaulted)
+        catch (Exception e) when (entry.Session.Value.IsFaulted)
         {
             lock (_gate) _recent.Remove(entry);
+            // The latest snapshot this process remembered (for a few milliseconds) was expired meanwhile: the
+            // catalog's latest is newer, and asking for it again cannot loop.
+            if (e is SnapshotNotFoundException && selector is SnapshotSelector.LatestSnapshot && newerThan < snapshot.Id)
+                return await GetAsync(tenant, selector, allowed, policyKey, cancellationToken, only, oldestReadable, newerThan: snapshot.Id);
             throw;
         }
     }

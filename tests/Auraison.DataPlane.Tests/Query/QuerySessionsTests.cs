@@ -1,6 +1,7 @@
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
+using Auraison.DataPlane.Tables;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Auraison.DataPlane.Tests.Query;
@@ -66,5 +67,23 @@ public class QuerySessionsTests
         var reply = await app.QueryAsync("acme", "SELECT count(*), CAST(max(n) AS BIGINT) FROM many_files");
 
         Assert.Equal($"[[{files},{files - 1}]]", reply.GetProperty("rows").GetRawText());
+    }
+
+    [Fact]
+    public async Task A_latest_snapshot_remembered_here_but_expired_by_another_writer_is_asked_for_again()
+    {
+        // The service remembers the latest snapshot for a minute; another writer commits and expires it meanwhile.
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production, new Dictionary<string, string?> { ["DataPlane:Query:LatestSnapshotMilliseconds"] = "60000" });
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        await app.QueryAsync("acme", "SELECT count(*) FROM job_outcomes");
+        await using (var other = await Lake.Lakehouse.OpenAsync(app.Lake.Settings with { WorkDirectory = Path.Combine(app.Lake.WorkDirectory, "other") }, DataPlaneApp.Ct))
+        {
+            await other.CommitAsync((commit, token) => commit.DeclareAsync(TableDeclaration.Parse("elsewhere", true, ("n", "BIGINT")), token), DataPlaneApp.Ct);
+            await Lake.Maintenance.SnapshotExpiry.ExpireSnapshotsAsync(other, DateTimeOffset.UtcNow.AddHours(1), new HashSet<long>(), dryRun: false, DataPlaneApp.Ct);
+        }
+
+        var reply = await app.QueryAsync("acme", "SELECT count(*) FROM job_outcomes, main.elsewhere");
+
+        Assert.Equal("[[0]]", reply.GetProperty("rows").GetRawText());
     }
 }
