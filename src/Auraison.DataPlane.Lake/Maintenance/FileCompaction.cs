@@ -106,8 +106,9 @@ public static class FileCompaction
                 cancellationToken, id, table.Id, commit.SnapshotId, merged.RelativePath, merged.RecordCount, merged.FileSizeBytes, merged.FooterSize,
                 sources.Min(s => s.RowIdStart), sources[0].PartitionId);
             foreach (var column in merged.Columns)
-                await commit.ExecuteAsync("INSERT INTO ducklake_file_column_stats VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)", cancellationToken,
-                    id, table.Id, column.ColumnId, column.ColumnSizeBytes, column.ValueCount, column.NullCount, column.Min, column.Max, column.ContainsNan);
+                await commit.ExecuteAsync("INSERT INTO ducklake_file_column_stats VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", cancellationToken,
+                    id, table.Id, column.ColumnId, column.ColumnSizeBytes, column.ValueCount, column.NullCount, column.Min, column.Max, column.ContainsNan,
+                    column.ExtraStats);
             for (var key = 0; key < merged.PartitionValues.Count; key++)
                 await commit.ExecuteAsync("INSERT INTO ducklake_file_partition_value VALUES ($1, $2, $3, $4)", cancellationToken,
                     id, table.Id, (long)key, merged.PartitionValues[key]);

@@ -16,6 +16,7 @@ public sealed record LakeType(string Name, IReadOnlyList<LakeField> Children)
         ["date"] = "DATE", ["timestamp"] = "TIMESTAMP", ["timestamptz"] = "TIMESTAMP WITH TIME ZONE", ["timestamp_s"] = "TIMESTAMP_S",
         ["timestamp_ms"] = "TIMESTAMP_MS", ["timestamp_ns"] = "TIMESTAMP_NS", ["timestamp_us"] = "TIMESTAMP", ["time_ns"] = "TIME_NS",
         ["interval"] = "INTERVAL", ["varchar"] = "VARCHAR", ["blob"] = "BLOB", ["json"] = "JSON", ["uuid"] = "UUID",
+        ["geometry"] = "GEOMETRY",
     };
 
     private static readonly Dictionary<string, string> DuckDbToLake = new(StringComparer.OrdinalIgnoreCase)
@@ -28,7 +29,7 @@ public sealed record LakeType(string Name, IReadOnlyList<LakeField> Children)
         ["DATETIME"] = "timestamp", ["TIMESTAMPTZ"] = "timestamptz", ["TIMESTAMP WITH TIME ZONE"] = "timestamptz",
         ["TIMESTAMP_S"] = "timestamp_s", ["TIMESTAMP_MS"] = "timestamp_ms", ["TIMESTAMP_NS"] = "timestamp_ns", ["INTERVAL"] = "interval",
         ["VARCHAR"] = "varchar", ["TEXT"] = "varchar", ["STRING"] = "varchar", ["BLOB"] = "blob", ["BYTEA"] = "blob", ["JSON"] = "json",
-        ["UUID"] = "uuid",
+        ["UUID"] = "uuid", ["GEOMETRY"] = "geometry",
     };
 
     public static LakeType Primitive(string name) => new(name, []);
@@ -133,6 +134,13 @@ public sealed record LakeType(string Name, IReadOnlyList<LakeField> Children)
                     throw new LakeSchemaException($"DECIMAL({precision},{scale}) is out of range.");
                 type = Primitive($"decimal({precision},{scale})");
             }
+            else if (name.Equals("GEOMETRY", StringComparison.OrdinalIgnoreCase))
+            {
+                // A coordinate system, GEOMETRY('OGC:CRS84') as DuckDB reads GeoParquet, is not part of the DuckLake
+                // type: the stock extension records such columns as plain geometry too.
+                if (TryConsume('(')) SkipQuotedUntil(')');
+                type = Primitive("geometry");
+            }
             else
             {
                 var full = name;
@@ -184,6 +192,14 @@ public sealed record LakeType(string Name, IReadOnlyList<LakeField> Children)
                 return name.ToString();
             }
             throw new LakeSchemaException($"Unterminated quoted name in type '{text}'.");
+        }
+
+        private void SkipQuotedUntil(char end)
+        {
+            var quoted = false;
+            while (_position < text.Length && (quoted || text[_position] != end))
+                if (text[_position++] == '\'') quoted = !quoted;
+            Expect(end);
         }
 
         private int ReadNumber()

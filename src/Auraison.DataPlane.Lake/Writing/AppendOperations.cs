@@ -40,7 +40,7 @@ public static class AppendOperations
             if (file.RowIdStart is null) nextRowId += file.RecordCount;
             statsRows.AddRange(file.Columns.Select(column => new object?[]
             {
-                id, table.Id, column.ColumnId, column.ColumnSizeBytes, column.ValueCount, column.NullCount, column.Min, column.Max, column.ContainsNan, null,
+                id, table.Id, column.ColumnId, column.ColumnSizeBytes, column.ValueCount, column.NullCount, column.Min, column.Max, column.ContainsNan, column.ExtraStats,
             }));
             partitionRows.AddRange(file.PartitionValues.Select((value, key) => new object?[] { id, table.Id, (long)key, value }));
         }
@@ -99,12 +99,14 @@ public static class AppendOperations
             var max = perColumn.Select(c => c.Max).Aggregate((string?)null, (a, b) => StatsOrder.Max(type, a, b));
             var containsNull = perColumn.Any(c => c.NullCount > 0);
             bool? containsNan = perColumn.Any(c => c.ContainsNan == true) ? true : perColumn.All(c => c.ContainsNan is null) ? null : false;
+            var extra = perColumn.Select(c => GeometryStats.Parse(c.ExtraStats)).OfType<GeometryStats>().Aggregate((GeometryStats?)null, (a, b) => b.Union(a));
             if (existing.TryGetValue(perColumn.Key, out var old))
                 merged.Add([table.Id, perColumn.Key, containsNull || old.Null == true,
                     containsNan is null && old.Nan is null ? null : containsNan == true || old.Nan == true,
-                    StatsOrder.Min(type, old.Min, min), StatsOrder.Max(type, old.Max, max), old.Extra]);
+                    StatsOrder.Min(type, old.Min, min), StatsOrder.Max(type, old.Max, max),
+                    extra is null ? old.Extra : extra.Union(GeometryStats.Parse(old.Extra)).ToJson()]);
             else
-                merged.Add([table.Id, perColumn.Key, containsNull, containsNan, min, max, null]);
+                merged.Add([table.Id, perColumn.Key, containsNull, containsNan, min, max, extra?.ToJson()]);
         }
         if (merged.Count == 0) return;
         // Columns these rows say nothing about keep their row; the others are replaced in two statements, not one per column.

@@ -47,7 +47,7 @@ public sealed record InlinedRows(IReadOnlyList<string?[]> Values, IReadOnlyList<
 public static class InlineOperations
 {
     /// <summary>Types whose values go through the catalog as text and come back the same, in both catalog databases.</summary>
-    public static bool CanInline(LakeTable table) => table.AllColumns.All(c => c.TypeName is not ("blob" or "timetz" or "time_ns" or "uint128" or "int128"));
+    public static bool CanInline(LakeTable table) => table.AllColumns.All(c => c.TypeName is not ("blob" or "geometry" or "timetz" or "time_ns" or "uint128" or "int128"));
 
     /// <summary>Adds the rows to the table; returns how many. A conflict when the table lost a column or its partitioning changed.</summary>
     public static async Task<long> AppendInlinedAsync(this CatalogCommit commit, LakeTable planned, InlinedRows rows, CancellationToken cancellationToken)

@@ -10,6 +10,8 @@ namespace Auraison.DataPlane.Lake.Writing;
 /// <summary>
 /// Writes rows to Parquet the way the stock extension does: <c>field_id = column_id</c> on every field, zstd, one
 /// file per partition (Hive-style directories), and DuckDB's own statistics of each file (<c>RETURN_STATS</c>).
+/// Geometry columns are WKB with Parquet's geometry type and GeoParquet's <c>geo</c> metadata both, so GeoParquet
+/// readers that know only one of them read the files as geometry.
 /// </summary>
 public static class ParquetStager
 {
@@ -129,7 +131,7 @@ public static class ParquetStager
         var fieldIds = "{" + string.Join(", ", table.Columns.Select(FieldIdEntry)
             .Concat(internalColumns.Select(c => $"{Literal(c)}: {TableScanSql.InternalFieldId(c).ToString(CultureInfo.InvariantCulture)}"))) + "}";
         var copied = await QueryAsync(work,
-            $"COPY ({query}) TO {Literal(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {fieldIds}, RETURN_STATS)",
+            $"COPY ({query}) TO {Literal(local)} (FORMAT parquet, COMPRESSION zstd, FIELD_IDS {fieldIds}, GEOPARQUET_VERSION 'BOTH', RETURN_STATS)",
             r => (Count: Convert.ToInt64(r.GetValue(1), CultureInfo.InvariantCulture), Size: Convert.ToInt64(r.GetValue(2), CultureInfo.InvariantCulture),
                 Footer: Convert.ToInt64(r.GetValue(3), CultureInfo.InvariantCulture), Stats: (IDictionary)r.GetValue(4)),
             cancellationToken);
@@ -171,8 +173,10 @@ public static class ParquetStager
             var nulls = long.Parse(Get("null_count") ?? "0", CultureInfo.InvariantCulture);
             var count = long.Parse(Get("num_values") ?? "0", CultureInfo.InvariantCulture);
             var size = Get("column_size_bytes") is { } s ? long.Parse(s, CultureInfo.InvariantCulture) : (long?)null;
-            bool? nan = Get("has_nan") is { } n ? n == "true" : table.AllColumns.First(c => c.Id == columnId).TypeName is "float32" or "float64" ? false : null;
-            result.Add(new ColumnStats(columnId, size, count - nulls, nulls, Get("min"), Get("max"), nan));
+            var type = table.AllColumns.First(c => c.Id == columnId).TypeName;
+            bool? nan = Get("has_nan") is { } n ? n == "true" : type is "float32" or "float64" ? false : null;
+            var extra = type == "geometry" ? GeometryStats.FromCopyStats(values)?.ToJson() : null;
+            result.Add(new ColumnStats(columnId, size, count - nulls, nulls, Get("min"), Get("max"), nan, extra));
         }
         return result.OrderBy(c => c.ColumnId).ToList();
     }

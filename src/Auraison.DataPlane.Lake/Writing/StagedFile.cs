@@ -17,5 +17,9 @@ public sealed record StagedFile(
     public long? RowIdStart { get; init; }
 }
 
-/// <summary>Statistics of one leaf column in one file, in DuckDB's string encoding.</summary>
-public sealed record ColumnStats(long ColumnId, long? ColumnSizeBytes, long ValueCount, long NullCount, string? Min, string? Max, bool? ContainsNan);
+/// <summary>
+/// Statistics of one leaf column in one file, in DuckDB's string encoding; <paramref name="ExtraStats"/> holds what
+/// min/max cannot say (a geometry column's bounding box and shapes, <see cref="GeometryStats"/>).
+/// </summary>
+public sealed record ColumnStats(long ColumnId, long? ColumnSizeBytes, long ValueCount, long NullCount, string? Min, string? Max, bool? ContainsNan,
+    string? ExtraStats = null);

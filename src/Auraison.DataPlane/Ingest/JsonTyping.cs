@@ -15,6 +15,11 @@ public static partial class JsonTyping
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
     private static partial Regex IsoDate();
 
+    // The shape of well-known text: a geometry keyword, optional Z/M, then EMPTY or parenthesised numbers (and, in a
+    // collection, nested geometries). DuckDB's cast checks the rest (e.g. a ring's closure) when the batch is staged.
+    [GeneratedRegex(@"^\s*(POINT|LINESTRING|POLYGON|MULTIPOINT|MULTILINESTRING|MULTIPOLYGON|GEOMETRYCOLLECTION)(\s*(Z|M|ZM))?\s*(EMPTY|\([\s\d.,()+\-eEA-Za-z]*\))\s*$",
+        RegexOptions.IgnoreCase)]
+    private static partial Regex Wkt();
 
     private static readonly LakeType Json = LakeType.Primitive("json");
 
@@ -56,6 +61,8 @@ public static partial class JsonTyping
                 return value.ValueKind == JsonValueKind.String && Guid.TryParse(value.GetString(), out _) ? null : Describe(value, path, "not a UUID");
             case "timestamptz" or "timestamp" or "timestamp_s" or "timestamp_ms" or "timestamp_ns":
                 return IsoDateTimes.Of(value) != IsoDateTimes.Form.None ? null : Describe(value, path, "not an ISO-8601 date-time");
+            case "geometry":
+                return value.ValueKind == JsonValueKind.String && Wkt().IsMatch(value.GetString()!) ? null : Describe(value, path, "not a WKT geometry");
             case "date":
                 return value.ValueKind == JsonValueKind.String && IsoDate().IsMatch(value.GetString()!) ? null : Describe(value, path, "not an ISO-8601 date");
             case "float32" or "float64":

@@ -48,14 +48,14 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(limits.TimeoutSeconds));
         await using var command = connection.CreateCommand();
-        command.CommandText = sql;
         await using var registration = timeout.Token.Register(command.Cancel);
         try
         {
-            var types = session.ColumnTypes(sql) ?? session.RememberColumnTypes(sql, await ColumnTypesAsync(connection, sql, cancellationToken));
+            var described = session.Columns(sql) ?? session.RememberColumns(sql, await DescribeAsync(connection, sql, cancellationToken));
+            command.CommandText = described is null ? sql : GeometryAsText.Wrap(sql, described);
             await using var reader = await command.ExecuteReaderAsync(timeout.Token);
             var columns = Enumerable.Range(0, reader.FieldCount)
-                .Select(i => new QueryColumn(reader.GetName(i), types?.ElementAtOrDefault(i) ?? reader.GetDataTypeName(i).ToUpperInvariant())).ToList();
+                .Select(i => new QueryColumn(reader.GetName(i), described?.ElementAtOrDefault(i)?.Type ?? reader.GetDataTypeName(i).ToUpperInvariant())).ToList();
             List<object?[]> rows = [];
             var truncated = false;
             while (await reader.ReadAsync(timeout.Token))
@@ -99,16 +99,16 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
     }
 
     // DESCRIBE binds without running: exact type names (STRUCT(...), DECIMAL(p,s)) that the reader does not give.
-    private static async Task<List<string>?> ColumnTypesAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    private static async Task<List<QueryColumn>?> DescribeAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
     {
         try
         {
             await using var describe = connection.CreateCommand();
             describe.CommandText = $"DESCRIBE ({sql.Trim().TrimEnd(';')})";
             await using var reader = await describe.ExecuteReaderAsync(cancellationToken);
-            List<string> types = [];
-            while (await reader.ReadAsync(cancellationToken)) types.Add(reader.GetString(1));
-            return types;
+            List<QueryColumn> columns = [];
+            while (await reader.ReadAsync(cancellationToken)) columns.Add(new QueryColumn(reader.GetString(0), reader.GetString(1)));
+            return columns;
         }
         catch (DuckDBException)
         {

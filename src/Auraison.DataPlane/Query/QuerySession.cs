@@ -38,16 +38,16 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
     /// <summary>Tables that exist but the tenant's policy does not allow.</summary>
     public IReadOnlySet<TableName> Forbidden { get; } = forbidden;
 
-    // Result column types by SQL text: a snapshot's tables never change, so a repeated query skips its DESCRIBE.
+    // Result columns by SQL text: a snapshot's tables never change, so a repeated query skips its DESCRIBE.
     private const int RememberedQueries = 256;
-    private readonly ConcurrentDictionary<string, IReadOnlyList<string>> _columnTypes = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyList<QueryColumn>> _columns = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<string>? ColumnTypes(string sql) => _columnTypes.GetValueOrDefault(sql);
+    public IReadOnlyList<QueryColumn>? Columns(string sql) => _columns.GetValueOrDefault(sql);
 
-    public IReadOnlyList<string>? RememberColumnTypes(string sql, IReadOnlyList<string>? types)
+    public IReadOnlyList<QueryColumn>? RememberColumns(string sql, IReadOnlyList<QueryColumn>? columns)
     {
-        if (types is not null && _columnTypes.Count < RememberedQueries) _columnTypes.TryAdd(sql, types);
-        return types;
+        if (columns is not null && _columns.Count < RememberedQueries) _columns.TryAdd(sql, columns);
+        return columns;
     }
 
     // Connections with the file-list variables set, kept for the next query: setting a list of 100,000 paths costs

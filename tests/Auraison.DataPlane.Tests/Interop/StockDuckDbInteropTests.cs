@@ -69,6 +69,28 @@ public class StockDuckDbInteropTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Geometry_columns_ingested_registered_and_written_by_the_stock_extension_read_the_same(LakeMode mode)
+    {
+        ReferenceDuckDb.Require();
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.Client.PutAsJsonAsync("/data/tables/slam.landmarks",
+            new { columns = new[] { new { name = "landmark", type = "BIGINT" }, new { name = "position", type = "GEOMETRY" } } }, Ct);
+        await app.IngestOkAsync(Tenant, "slam.landmarks", new object[] { new { landmark = 1, position = "POINT(1.5 2)" }, new { landmark = 2, position = "LINESTRING(0 0, 3 4)" } });
+        await app.Client.PutOkAsync(Tenant, "maps/landmarks.parquet", await FileRegistrationTests.ParquetAsync(GeometryTests.GeoParquetSelect, GeometryTests.GeoMetadata));
+        Assert.Equal(System.Net.HttpStatusCode.Created, (await FileRegistrationTests.RegisterAsync(app.Client, "slam.landmark_map", Tenant, "maps/landmarks.parquet")).StatusCode);
+        await AssertStockReadsWhatTheServiceShowsAsync(app);
+
+        await app.StopAsync();
+        await using (var stock = await StockLake.OpenAsync(app.Lake, Ct))
+            await stock.ExecuteAsync("""
+                INSERT INTO lake.slam.landmarks BY NAME SELECT 7 AS landmark, 'POLYGON((0 0, 1 0, 1 1, 0 0))'::GEOMETRY AS position, 'acme' AS _dp_tenant_id,
+                    'agent' AS _dp_job_id, '1' AS _dp_schema_version, uuid() AS _dp_partition_id, now() AS _dp_ingested_at;
+                """, Ct);
+        app.Restart();
+        await AssertServiceReadsWhatStockShowsAsync(app);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task Rows_the_service_keeps_in_the_catalog_and_then_flushes_read_the_same_at_every_snapshot(LakeMode mode)
     {
         ReferenceDuckDb.Require();

@@ -8,15 +8,18 @@ namespace Auraison.DataPlane.Tests.Tables;
 
 public class FileRegistrationTests
 {
-    /// <summary>A Parquet file as a worker writes it (DuckDB here, pyarrow on a Ray node): the bytes of <c>COPY (select) TO</c>.</summary>
-    public static async Task<byte[]> ParquetAsync(string select)
+    /// <summary>
+    /// A Parquet file as a worker writes it (DuckDB here, pyarrow on a Ray node): the bytes of <c>COPY (select) TO</c>,
+    /// with more COPY <paramref name="options"/> when given.
+    /// </summary>
+    public static async Task<byte[]> ParquetAsync(string select, string? options = null)
     {
         var path = Path.Combine(Path.GetTempPath(), $"worker-{Guid.NewGuid():N}.parquet");
         await using (var duck = new DuckDBConnection("Data Source=:memory:"))
         {
             await duck.OpenAsync(DataPlaneApp.Ct);
             await using var command = duck.CreateCommand();
-            command.CommandText = $"COPY ({select}) TO '{path}' (FORMAT parquet)";
+            command.CommandText = $"COPY ({select}) TO '{path}' (FORMAT parquet{(options is null ? "" : ", " + options)})";
             await command.ExecuteNonQueryAsync(DataPlaneApp.Ct);
         }
         try
