@@ -8,7 +8,7 @@ namespace Auraison.DataPlane.Lake.Writing;
 /// <summary>
 /// A geometry column's statistics as the stock extension keeps them in <c>extra_stats</c>: the bounding box of its
 /// values and the kinds of shape among them, <c>{"bbox": {"xmin": …, "xmax": …, …}, "types": ["point", …]}</c>.
-/// Min/max of WKB bytes say nothing about where the shapes are; the box is what a spatial filter prunes files by.
+/// Min/max of WKB bytes say nothing about where the shapes are; the box does.
 /// </summary>
 public sealed record GeometryStats(double XMin, double XMax, double YMin, double YMax, IReadOnlyList<string> Types)
 {
@@ -40,9 +40,6 @@ public sealed record GeometryStats(double XMin, double XMax, double YMin, double
         ? this
         : new GeometryStats(Math.Min(XMin, other.XMin), Math.Max(XMax, other.XMax), Math.Min(YMin, other.YMin), Math.Max(YMax, other.YMax),
             Normalize(Types.Concat(other.Types)));
-
-    /// <summary>Whether the box overlaps the rectangle (edges included).</summary>
-    public bool Intersects(double xmin, double ymin, double xmax, double ymax) => XMin <= xmax && xmin <= XMax && YMin <= ymax && ymin <= YMax;
 
     public string ToJson()
     {

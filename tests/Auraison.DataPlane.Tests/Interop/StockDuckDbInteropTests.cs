@@ -73,8 +73,7 @@ public class StockDuckDbInteropTests
     {
         ReferenceDuckDb.Require();
         await using var app = await DataPlaneApp.StartAsync(mode);
-        await app.Client.PutAsJsonAsync("/data/tables/slam.landmarks",
-            new { columns = new[] { new { name = "landmark", type = "BIGINT" }, new { name = "position", type = "GEOMETRY" } } }, Ct);
+        await GeometryTests.DeclareLandmarksAsync(app);
         await app.IngestOkAsync(Tenant, "slam.landmarks", new object[] { new { landmark = 1, position = "POINT(1.5 2)" }, new { landmark = 2, position = "LINESTRING(0 0, 3 4)" } });
         await app.Client.PutOkAsync(Tenant, "maps/landmarks.parquet", await FileRegistrationTests.ParquetAsync(GeometryTests.GeoParquetSelect, GeometryTests.GeoMetadata));
         Assert.Equal(System.Net.HttpStatusCode.Created, (await FileRegistrationTests.RegisterAsync(app.Client, "slam.landmark_map", Tenant, "maps/landmarks.parquet")).StatusCode);

@@ -26,7 +26,8 @@ public class GeometryTests
         """{"version":"1.1.0","primary_column":"geometry","columns":{"geometry":{"encoding":"WKB","geometry_types":["Point"],"covering":""" +
         """{"bbox":{"xmin":["bbox","xmin"],"ymin":["bbox","ymin"],"xmax":["bbox","xmax"],"ymax":["bbox","ymax"]}}}}}""" + "'}";
 
-    private static async Task DeclareLandmarksAsync(DataPlaneApp app)
+    /// <summary>Declares <c>slam.landmarks</c> (landmark BIGINT, position GEOMETRY).</summary>
+    internal static async Task DeclareLandmarksAsync(DataPlaneApp app)
     {
         var declared = await app.Client.PutAsJsonAsync("/data/tables/slam.landmarks",
             new { columns = new[] { new { name = "landmark", type = "BIGINT" }, new { name = "position", type = "GEOMETRY" } } }, Ct);
@@ -48,6 +49,22 @@ public class GeometryTests
 
         Assert.Equal("""[[1,"POINT (1.5 2)",true],[2,"LINESTRING (0 0, 3 4)",true],[3,null,null]]""", reply.GetProperty("rows").GetRawText());
         Assert.Equal("GEOMETRY", reply.GetProperty("columns")[1].GetProperty("type").GetString());
+    }
+
+    [Theory]
+    [InlineData("somewhere near the dock")]
+    [InlineData("POINT(one two)")]
+    public async Task A_value_that_is_not_a_wkt_geometry_is_refused_and_stores_nothing(string value)
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        await DeclareLandmarksAsync(app);
+        var before = await app.FootprintAsync();
+
+        var response = await app.IngestAsync("acme", "slam.landmarks", new object[] { new { landmark = 1, position = "POINT(1 2)" }, new { landmark = 2, position = value } });
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(before, await app.FootprintAsync());
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
