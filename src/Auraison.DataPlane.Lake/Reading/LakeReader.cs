@@ -70,16 +70,17 @@ public sealed class LakeReader(Lakehouse lake)
         {
             var data = content.Data[table.Id];
             string Scan(TableContent part) => TableScanSql.Build(table, part, content.Snapshot.Id, path => localPaths[path], fileLists.Render);
-            var body = Scan(data);
+            string body;
             if (rowFilter?.Invoke(table) is { } filter)
             {
                 var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
                 var rest = data with { Files = data.Files.Except(vouched).ToList() };
-                body = $"SELECT * FROM ({Scan(rest)}) AS scan WHERE {filter}";
-                if (vouched.Count > 0)
-                    body = $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes))}) AS vouched" +
-                           (rest.Files.Count > 0 || rest.InlinedRows.Count > 0 ? $"\nUNION ALL\n{body}" : "");
+                var filtered = rest.Files.Count > 0 || rest.InlinedRows.Count > 0 || vouched.Count == 0 ? $"SELECT * FROM ({Scan(rest)}) AS scan WHERE {filter}" : null;
+                body = vouched.Count == 0 ? filtered!
+                    : $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes))}) AS vouched" + (filtered is null ? "" : $"\nUNION ALL\n{filtered}");
             }
+            else
+                body = Scan(data);
             if (columns?.Invoke(table) is { } shown)
                 body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
             await fileLists.SetNewAsync(target, cancellationToken);
