@@ -162,6 +162,14 @@ public sealed class Lakehouse : IAsyncDisposable
         return await new CatalogReader(connection, null, DataPath).SnapshotTimesAsync(ids, cancellationToken);
     }
 
+    /// <summary>The statistics of these leaf columns in each data file of the table at the snapshot (for pruning files before a read).</summary>
+    public async Task<List<FileColumnStats>> FileColumnStatsAsync(long snapshotId, long tableId, IReadOnlyCollection<long> columnIds,
+        CancellationToken cancellationToken)
+    {
+        await using var connection = await Catalog.OpenAsync(cancellationToken);
+        return await new CatalogReader(connection, null, DataPath).FileColumnStatsAsync(snapshotId, tableId, columnIds, cancellationToken);
+    }
+
     /// <summary>Bytes of the live data files in one partition of every table partitioned first by a column of that name.</summary>
     public async Task<long> LiveBytesInPartitionAsync(string column, string value, CancellationToken cancellationToken)
     {

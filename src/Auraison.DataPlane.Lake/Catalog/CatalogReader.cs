@@ -220,6 +220,18 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
             .Select(f => values.TryGetValue(f.Id, out var v) ? f with { PartitionValues = v } : f).ToList();
     }
 
+    /// <summary>The statistics of these columns (leaf column ids) in each data file of the table visible at the snapshot.</summary>
+    public async Task<List<FileColumnStats>> FileColumnStatsAsync(long snapshot, long tableId, IReadOnlyCollection<long> columnIds,
+        CancellationToken cancellationToken) =>
+        await connection.QueryAsync(transaction,
+            $"""
+             SELECT s.data_file_id, s.column_id, s.min_value, s.max_value, s.contains_nan, s.extra_stats
+             FROM ducklake_file_column_stats s JOIN ducklake_data_file d ON d.data_file_id = s.data_file_id
+             WHERE {Visible("d.")} AND d.table_id = $2{OfTables("s.column_id", columnIds)}
+             """,
+            r => new FileColumnStats(r.GetInt64(0), r.GetInt64(1), r.NullableString(2), r.NullableString(3), r.NullableBoolean(4), r.NullableString(5)),
+            cancellationToken, snapshot, tableId);
+
     // Ids are numbers, so they go into the SQL text; an empty list matches nothing.
     private static string OfTables(string column, IReadOnlyCollection<long>? tableIds) => tableIds is null ? ""
         : tableIds.Count == 0 ? " AND 1 = 0"

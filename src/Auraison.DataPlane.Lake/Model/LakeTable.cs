@@ -74,3 +74,6 @@ public sealed record DataFileInfo(
 
 /// <summary>A delete file; one with <see cref="PartialMax"/> keeps the snapshot of each deletion, as merged data files do for rows.</summary>
 public sealed record DeleteFileInfo(long Id, string Path, long DeleteCount, long? PartialMax = null);
+
+/// <summary>One leaf column's statistics in one data file, as the catalog keeps them (DuckDB's string encoding).</summary>
+public sealed record FileColumnStats(long FileId, long ColumnId, string? Min, string? Max, bool? ContainsNan, string? ExtraStats);

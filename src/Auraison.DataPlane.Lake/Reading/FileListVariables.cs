@@ -1,3 +1,4 @@
+using Auraison.DataPlane.Lake.Model;
 using DuckDB.NET.Data;
 using static Auraison.DataPlane.Lake.Catalog.SqlText;
 
@@ -7,47 +8,54 @@ namespace Auraison.DataPlane.Lake.Reading;
 /// Long file lists of views kept as DuckDB variables. A view over <c>read_parquet([... 100,000 paths ...])</c> binds
 /// every path literal again on each query that reads it (most of a query's planning in a table of many files); over
 /// <c>read_parquet(getvariable('…'))</c> it binds one list value. Variables belong to a connection, so each connection
-/// that reads the views sets them first (<see cref="SetAsync"/>), as one parameter per list.
+/// that reads the views sets them first (<see cref="SetAsync"/>), as one parameter per list. A connection may set a
+/// list to fewer of its files (<see cref="SetListAsync"/>) for a query whose filter the others cannot match.
 /// </summary>
 public sealed class FileListVariables
 {
     /// <summary>Lists shorter than this stay literals: binding them costs less than setting a variable.</summary>
     public const int VariableFrom = 64;
 
-    private readonly List<(string Name, IReadOnlyList<string> Paths)> _lists = [];
+    private readonly List<FileList> _lists = [];
     private int _set;
 
     /// <summary>How many lists are kept as variables.</summary>
     public int Count => _lists.Count;
 
-    /// <summary>The read_parquet argument for <paramref name="paths"/>: a list literal, or a variable the connection sets.</summary>
-    public string Render(IReadOnlyList<string> paths)
+    /// <summary>The lists kept as variables: each one's data files and their local paths, in the same order.</summary>
+    public IReadOnlyList<FileList> Lists => _lists;
+
+    /// <summary>The read_parquet argument for the files at <paramref name="paths"/>: a list literal, or a variable the connection sets.</summary>
+    public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths)
     {
         if (paths.Count < VariableFrom) return TableScanSql.ListLiteral(paths);
         var name = $"lake_files_{_lists.Count}";
-        _lists.Add((name, paths));
+        _lists.Add(new FileList(name, files, paths));
         return $"getvariable({Literal(name)})";
     }
 
     /// <summary>Sets every variable in a connection to the database whose views read them.</summary>
-    public Task SetAsync(DuckDBConnection connection, CancellationToken cancellationToken) => SetEachAsync(connection, _lists, cancellationToken);
+    public async Task SetAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    {
+        foreach (var list in _lists) await SetListAsync(connection, list.Name, list.Paths, cancellationToken);
+    }
 
     /// <summary>Sets the variables rendered since the last call, in the connection creating the views.</summary>
     internal async Task SetNewAsync(DuckDBConnection connection, CancellationToken cancellationToken)
     {
-        await SetEachAsync(connection, _lists.Skip(_set), cancellationToken);
+        foreach (var list in _lists.Skip(_set)) await SetListAsync(connection, list.Name, list.Paths, cancellationToken);
         _set = _lists.Count;
     }
 
-    private static async Task SetEachAsync(DuckDBConnection connection, IEnumerable<(string Name, IReadOnlyList<string> Paths)> lists,
-        CancellationToken cancellationToken)
+    /// <summary>Sets one list variable in the connection (to all of its paths, or to some of them).</summary>
+    public static async Task SetListAsync(DuckDBConnection connection, string name, IReadOnlyList<string> paths, CancellationToken cancellationToken)
     {
-        foreach (var (name, paths) in lists)
-        {
-            await using var command = connection.CreateCommand();
-            command.CommandText = $"SET VARIABLE {name} = $1";
-            command.Parameters.Add(new DuckDBParameter(paths));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SET VARIABLE {name} = $1";
+        command.Parameters.Add(new DuckDBParameter(paths));
+        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 }
+
+/// <summary>One file list variable: its name, its data files (all of one table) and their local paths.</summary>
+public sealed record FileList(string Name, IReadOnlyList<DataFileInfo> Files, IReadOnlyList<string> Paths);

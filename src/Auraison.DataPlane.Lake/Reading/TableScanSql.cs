@@ -11,10 +11,11 @@ namespace Auraison.DataPlane.Lake.Reading;
 public static class TableScanSql
 {
     /// <remarks>
-    /// <paramref name="fileList"/> renders the list of plain files read in one read_parquet (by default a list literal).
+    /// <paramref name="fileList"/> renders the list of plain files read in one read_parquet, given them and their local
+    /// paths (by default a list literal of the paths).
     /// </remarks>
     public static string Build(LakeTable table, TableContent data, long snapshot, Func<string, string> localPath,
-        Func<IReadOnlyList<string>, string>? fileList = null)
+        Func<IReadOnlyList<DataFileInfo>, IReadOnlyList<string>, string>? fileList = null)
     {
         var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
         var schema = FieldIdSchema(table.Columns);
@@ -27,7 +28,7 @@ public static class TableScanSql
         if (plain.Count > 0)
         {
             var paths = plain.Select(f => localPath(f.Path)).ToList();
-            parts.Add($"SELECT {columns} FROM read_parquet({fileList?.Invoke(paths) ?? ListLiteral(paths)}, schema = {schema})");
+            parts.Add($"SELECT {columns} FROM read_parquet({fileList?.Invoke(plain, paths) ?? ListLiteral(paths)}, schema = {schema})");
         }
 
         foreach (var file in data.Files.Except(plain))

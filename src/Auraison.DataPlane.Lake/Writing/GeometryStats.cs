@@ -41,6 +41,9 @@ public sealed record GeometryStats(double XMin, double XMax, double YMin, double
         : new GeometryStats(Math.Min(XMin, other.XMin), Math.Max(XMax, other.XMax), Math.Min(YMin, other.YMin), Math.Max(YMax, other.YMax),
             Normalize(Types.Concat(other.Types)));
 
+    /// <summary>Whether the box meets the rectangle (edges included).</summary>
+    public bool Intersects(double xmin, double ymin, double xmax, double ymax) => XMin <= xmax && xmin <= XMax && YMin <= ymax && ymin <= YMax;
+
     public string ToJson()
     {
         static string Number(double value) => value.ToString("F6", CultureInfo.InvariantCulture);

@@ -42,7 +42,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         var cap = Math.Clamp(maxRows ?? limits.MaxRows, 1, limits.MaxRows);
         if (SqlGuard.Check(query, session.Tables, session.Forbidden) is { } refusal) throw Refused(refusal);
         var sql = query.Sql;
-        await using var lease = await session.ConnectAsync(cancellationToken);
+        await using var lease = await session.ConnectAsync(cancellationToken, await session.NarrowAsync(FilterBounds.Of(query), cancellationToken));
         var connection = lease.Connection;
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -178,7 +178,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
             await AllowOnlyAsync(root, views.Views.LocalPaths, cancellationToken);
-            return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists);
+            return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
+                views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token));
         }
         catch
         {

@@ -16,7 +16,12 @@ public static class TenantViews
     /// <param name="Tables">The tables the views show.</param>
     /// <param name="Forbidden">Tables the tenant could see but its policy does not allow (named as refused, not as unknown).</param>
     /// <param name="TableIds">The lake ids of the tables shown.</param>
-    public sealed record Shown(CreatedViews Views, IReadOnlySet<TableName> Tables, IReadOnlySet<TableName> Forbidden, IReadOnlySet<long> TableIds);
+    /// <param name="Columns">Per table shown: its lake table and the stored column behind each name the view shows.</param>
+    public sealed record Shown(CreatedViews Views, IReadOnlySet<TableName> Tables, IReadOnlySet<TableName> Forbidden, IReadOnlySet<long> TableIds,
+        IReadOnlyDictionary<TableName, ShownTable> Columns);
+
+    /// <summary>A table as a view shows it: the lake table, and its stored columns by the names the view gives them.</summary>
+    public sealed record ShownTable(LakeTable Table, IReadOnlyDictionary<string, LakeColumn> Columns);
 
     public static async Task<Shown> CreateAsync(Lakehouse lake, DuckDBConnection target, string tenant, long snapshotId, Func<TableName, bool> allowed,
         IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
@@ -33,7 +38,8 @@ public static class TenantViews
             only?.Select(t => t.ToString()).ToList()), tenant);
         var views = await lake.Reader.CreateViewsAsync(target, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
             table => TenantData.ColumnsShown(table, tenant));
-        return new Shown(views, content.Tables.Select(t => new TableName(t.SchemaName, t.Name)).ToHashSet(), forbidden,
-            content.Tables.Select(t => t.Id).ToHashSet());
+        var shown = content.Tables.ToDictionary(t => new TableName(t.SchemaName, t.Name), t => new ShownTable(t,
+            TenantData.ColumnsShown(t, tenant).ToDictionary(c => c.Shown, c => t.Columns.First(s => s.Name == c.Stored), StringComparer.OrdinalIgnoreCase)));
+        return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown);
     }
 }

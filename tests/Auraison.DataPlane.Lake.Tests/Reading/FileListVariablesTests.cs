@@ -35,7 +35,7 @@ public class FileListVariablesTests
     {
         var lists = new FileListVariables();
 
-        Assert.Equal("['/lake/a.parquet']", lists.Render(["/lake/a.parquet"]));
+        Assert.Equal("['/lake/a.parquet']", lists.Render([], ["/lake/a.parquet"]));
         Assert.Equal(0, lists.Count);
     }
 }

@@ -8,7 +8,7 @@ public class SqlGuardTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private static async Task<ParsedQuery> ParseAsync(string sql)
+    internal static async Task<ParsedQuery> ParseAsync(string sql)
     {
         await using var parser = new DuckDBConnection("Data Source=:memory:");
         await parser.OpenAsync(Ct);
