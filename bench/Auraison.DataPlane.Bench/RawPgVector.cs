@@ -18,7 +18,7 @@ internal sealed class RawPgVector(string connectionString) : IAsyncDisposable
 
     private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(connectionString);
 
-    /// <summary>One round trip, as a careful client would send it: BEGIN, the settings, the query, COMMIT.</summary>
+    /// <summary>One round trip, as a careful client would send it: BEGIN, the settings, the query, COMMIT; the hits' ids.</summary>
     public async Task<List<string>> NearestAsync(string tenant, float[] vector, int k, Search search)
     {
         await using var connection = await _data.OpenConnectionAsync();
@@ -26,7 +26,9 @@ internal sealed class RawPgVector(string connectionString) : IAsyncDisposable
         batch.BatchCommands.Add(new NpgsqlBatchCommand("BEGIN"));
         foreach (var setting in search == Search.Exact ? PgVectorStore.ExactSearch : PgVectorStore.HnswSearch(k))
             batch.BatchCommands.Add(new NpgsqlBatchCommand(setting));
-        var query = new NpgsqlBatchCommand($"SELECT id FROM dataplane_vectors WHERE tenant_id = $1 ORDER BY embedding <=> $2::vector LIMIT {k}");
+        // The columns the service returns, so both sides read and send the same rows.
+        var query = new NpgsqlBatchCommand("SELECT id, text, metadata::text, table_name, occurred_at, 1 - (embedding <=> $2::vector) AS score " +
+                                           $"FROM dataplane_vectors WHERE tenant_id = $1 ORDER BY embedding <=> $2::vector LIMIT {k}");
         query.Parameters.Add(new NpgsqlParameter { Value = tenant });
         query.Parameters.Add(new NpgsqlParameter { Value = "[" + string.Join(",", vector.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]" });
         batch.BatchCommands.Add(query);
