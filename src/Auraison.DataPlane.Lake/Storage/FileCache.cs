@@ -20,13 +20,15 @@ public sealed class FileCache
     {
         _directory = directory;
         _capacityBytes = capacityBytes;
-        Directory.CreateDirectory(directory);
-        foreach (var stale in Directory.EnumerateFiles(directory, "*.partial-*")) File.Delete(stale);
+        System.IO.Directory.CreateDirectory(directory);
+        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.partial-*")) File.Delete(stale);
         foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*.parquet").OrderBy(f => f.LastWriteTimeUtc))
             Track(file.FullName, file.Length);
     }
 
     public long TotalBytes { get { lock (_gate) return _totalBytes; } }
+
+    public string Directory => _directory;
 
     public async Task<string> GetOrDownloadAsync(string key, Func<string, CancellationToken, Task> download, CancellationToken cancellationToken)
     {

@@ -14,6 +14,9 @@ public interface IObjectStore
 
     Task<bool> ExistsAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>Where local copies live that can be evicted after <see cref="GetLocalPathAsync"/>; null when reads go to the store's own files.</summary>
+    string? CacheDirectory { get; }
+
     /// <summary>
     /// A URL through which a client PUTs the object itself (with this Content-Type) until <paramref name="expiresAt"/>;
     /// null where the store has no such URLs (a local directory).

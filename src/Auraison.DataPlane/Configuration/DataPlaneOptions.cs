@@ -57,6 +57,7 @@ public sealed class DataPlaneOptions
             ForcePathStyle = S3.ForcePathStyle,
             PartSizeMegabytes = S3.PartSizeMegabytes,
         },
+        CacheBytes = S3.CacheMegabytes * 1024L * 1024,
     };
 }
 
@@ -70,6 +71,9 @@ public sealed class S3Options
 
     /// <summary>Objects larger than this many MiB are uploaded in parts of this size (5 to 5120).</summary>
     public int PartSizeMegabytes { get; set; } = 64;
+
+    /// <summary>Local copies of lake files kept for queries, in MiB; the least recently used go first.</summary>
+    public long CacheMegabytes { get; set; } = 10 * 1024;
 }
 
 /// <summary>Limits of <c>/data/ingest</c> and of its group commits.</summary>

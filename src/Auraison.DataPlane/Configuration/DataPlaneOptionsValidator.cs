@@ -30,6 +30,7 @@ public sealed class DataPlaneOptionsValidator : IValidateOptions<DataPlaneOption
         if (options.Maintenance is { IntervalSeconds: < 0 } or { MergeTargetMegabytes: < 1 } or { KeepSnapshotsHours: < 0 } or { CleanupGraceMinutes: < 0 } or { OrphanGraceHours: < 1 })
             failures.Add("DataPlane:Maintenance settings must not be negative (MergeTargetMegabytes and OrphanGraceHours at least 1).");
         if (options.S3.PartSizeMegabytes is < 5 or > 5120) failures.Add("DataPlane:S3:PartSizeMegabytes must be between 5 and 5120 (S3's part sizes).");
+        if (options.S3.CacheMegabytes < 1) failures.Add("DataPlane:S3:CacheMegabytes must be at least 1.");
         if (options.Objects.MaxObjectBytes < 1 || options.Objects.UploadUrlMinutes is < 1 or > 7 * 24 * 60)
             failures.Add("DataPlane:Objects:MaxObjectBytes must be at least 1 and UploadUrlMinutes between 1 and 10080 (7 days, S3's limit).");
         if (options.Features.MaterializeSeconds < 0 || options.Features.MaxHistoricalRows < 1)

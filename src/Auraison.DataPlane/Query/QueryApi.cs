@@ -69,8 +69,25 @@ public static class QueryApi
             var oldestReadable = selector is SnapshotSelector.LatestSnapshot || request.AsOfSnapshot is not null
                 ? 0
                 : await floors.FloorAsync(request.TenantId!, cancellationToken);
-            var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed, oldestReadable);
-            return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken));
+            for (var attempt = 0; ; attempt++)
+            {
+                var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed, oldestReadable);
+                try
+                {
+                    return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken));
+                }
+                catch (SessionFilesGoneException) when (attempt == 0)
+                {
+                    // Its local copies were evicted from the cache: a session built anew copies its files again.
+                    sessions.Forget(session);
+                }
+            }
+        }
+        catch (SessionFilesGoneException)
+        {
+            http.Response.Headers.RetryAfter = "5";
+            return Problems.Of(StatusCodes.Status503ServiceUnavailable, "Cache too small",
+                "The local cache cannot keep the files this query reads while it runs; raise DataPlane:S3:CacheMegabytes.");
         }
         catch (SnapshotNotFoundException e)
         {

@@ -17,6 +17,9 @@ public sealed class QueryFailedException(int status, string title, string messag
     public string Title { get; } = title;
 }
 
+/// <summary>A session's local copy of a lake file is gone (evicted from the cache): a session built anew copies it again.</summary>
+public sealed class SessionFilesGoneException(Exception inner) : Exception("A file the query session reads left the local cache.", inner);
+
 /// <summary>Runs one guarded query in a tenant's session, with the row cap and the timeout.</summary>
 public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor lakes, Telemetry.DataPlaneMetrics metrics)
 {
@@ -75,6 +78,10 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         catch (DuckDBException e)
         {
             var lake = await lakes.GetAsync(cancellationToken);
+            // The local copy of a file the session reads was evicted from the cache since the session was built (DuckDB
+            // then fails to open it, or, taking it for a directory, to list it).
+            if (lake.Storage.CacheDirectory is { } cache && e.Message.Contains(cache, StringComparison.Ordinal))
+                throw new SessionFilesGoneException(e);
             throw new QueryFailedException(StatusCodes.Status400BadRequest, "Query failed", Sanitize(e.Message, lake));
         }
     }

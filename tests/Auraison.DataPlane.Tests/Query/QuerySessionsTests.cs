@@ -70,6 +70,24 @@ public class QuerySessionsTests
     }
 
     [Fact]
+    public async Task A_session_whose_local_copies_were_evicted_from_the_cache_is_built_again()
+    {
+        // A cache of 1 MiB keeps one of these tables' files (about 0.7 MB of incompressible text each), not both.
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production,
+            new Dictionary<string, string?>(DataPlaneApp.FilesOnly) { ["DataPlane:S3:CacheMegabytes"] = "1" });
+        var rows = Enumerable.Range(0, 20_000).Select(i => new { n = i, noise = Guid.NewGuid().ToString("N") + Guid.NewGuid().ToString("N") }).ToArray();
+        await app.IngestOkAsync("acme", "second", new object[] { new { n = -1, noise = "" } });
+        await app.IngestOkAsync("acme", "first", rows);
+        Assert.Equal("20000", await app.ScalarAsync("acme", "SELECT count(*) FROM first"));
+        // A commit to another table: the session of the query on the first moves forward instead of being rebuilt.
+        await app.IngestOkAsync("acme", "second", rows);
+
+        var again = await app.ScalarAsync("acme", "SELECT count(*) FROM first");
+
+        Assert.Equal("20000", again);
+    }
+
+    [Fact]
     public async Task A_latest_snapshot_remembered_here_but_expired_by_another_writer_is_asked_for_again()
     {
         // The service remembers the latest snapshot for a minute; another writer commits and expires it meanwhile.
