@@ -18,8 +18,8 @@ internal sealed class RawPgVector(string connectionString) : IAsyncDisposable
 
     private readonly NpgsqlDataSource _data = NpgsqlDataSource.Create(connectionString);
 
-    /// <summary>One round trip, as a careful client would send it: BEGIN, the settings, the query, COMMIT; the hits' ids.</summary>
-    public async Task<List<string>> NearestAsync(string tenant, float[] vector, int k, Search search)
+    /// <summary>One round trip, as a careful client would send it: BEGIN, the settings, the query, COMMIT; the hits.</summary>
+    public async Task<List<Neighbour>> NearestAsync(string tenant, float[] vector, int k, Search search)
     {
         await using var connection = await _data.OpenConnectionAsync();
         await using var batch = new NpgsqlBatch(connection);
@@ -33,11 +33,23 @@ internal sealed class RawPgVector(string connectionString) : IAsyncDisposable
         query.Parameters.Add(new NpgsqlParameter { Value = "[" + string.Join(",", vector.Select(v => v.ToString("R", CultureInfo.InvariantCulture))) + "]" });
         batch.BatchCommands.Add(query);
         batch.BatchCommands.Add(new NpgsqlBatchCommand("COMMIT"));
-        List<string> ids = [];
+        List<Neighbour> hits = [];
         await using (var reader = await batch.ExecuteReaderAsync())
-            while (await reader.ReadAsync()) ids.Add(reader.GetString(0));
-        return ids;
+            while (await reader.ReadAsync()) hits.Add(new Neighbour(reader.GetString(0), 1 - reader.GetDouble(5)));
+        return hits;
     }
+
+    /// <summary>A document found, and its cosine distance from the question.</summary>
+    public sealed record Neighbour(string Id, double Distance);
+
+    /// <summary>
+    /// Recall@k as ANN-benchmarks counts it: a hit is a true neighbour when it is no farther than the k-th exact one
+    /// (within a relative 0.001), so that documents at the same distance as the k-th count alike. Job outcomes that
+    /// differ only in their job number embed to near-identical vectors, and which of such ties an index returns says
+    /// nothing about its quality.
+    /// </summary>
+    public static double Recall(IReadOnlyList<double> distances, IReadOnlyList<Neighbour> exact, int k) =>
+        distances.Take(k).Count(d => d <= exact[^1].Distance * (1 + 1e-3)) / (double)k;
 
     public ValueTask DisposeAsync() => _data.DisposeAsync();
 }
