@@ -44,9 +44,7 @@ internal sealed class RawPgVector(string connectionString) : IAsyncDisposable
 
     /// <summary>
     /// Recall@k as ANN-benchmarks counts it: a hit is a true neighbour when it is no farther than the k-th exact one
-    /// (within a relative 0.001), so that documents at the same distance as the k-th count alike. Job outcomes that
-    /// differ only in their job number embed to near-identical vectors, and which of such ties an index returns says
-    /// nothing about its quality.
+    /// (within a relative 0.001), so that documents at the same distance as the k-th count alike.
     /// </summary>
     public static double Recall(IReadOnlyList<double> distances, IReadOnlyList<Neighbour> exact, int k) =>
         distances.Take(k).Count(d => d <= exact[^1].Distance * (1 + 1e-3)) / (double)k;
