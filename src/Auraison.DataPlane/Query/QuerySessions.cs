@@ -189,7 +189,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 tables.Add(LineageTable.Name);
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
-            await AllowOnlyAsync(root, views.Views.LocalPaths, cancellationToken);
+            await SessionSandbox.LockAsync(root, views.Views.LocalPaths, cancellationToken);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
                 new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)));
         }
@@ -198,22 +198,6 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             await root.DisposeAsync();
             throw;
         }
-    }
-
-    /// <summary>
-    /// Limits the session's file access to <paramref name="paths"/> and locks its configuration. The list goes in as
-    /// one parameter: a SET with 100,000 path literals spends seconds in DuckDB's parser alone.
-    /// </summary>
-    private static async Task AllowOnlyAsync(DuckDBConnection root, IReadOnlyCollection<string> paths, CancellationToken cancellationToken)
-    {
-        await using (var command = root.CreateCommand())
-        {
-            command.CommandText = "SET VARIABLE session_allowed_paths = $1";
-            command.Parameters.Add(new DuckDBParameter(paths.DefaultIfEmpty("/nonexistent").ToList()));
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-        await ExecuteAsync(root, "SET allowed_paths = getvariable('session_allowed_paths'); RESET VARIABLE session_allowed_paths; " +
-            "SET enable_external_access = false; SET lock_configuration = true", cancellationToken);
     }
 
     private void Evict(LinkedListNode<Entry> node)

@@ -36,10 +36,11 @@ public static class TenantViews
                 return false;
             }),
             only?.Select(t => t.ToString()).ToList()), tenant);
+        var columnsShown = content.Tables.ToDictionary(t => t.Id, t => TenantData.ColumnsShown(t, tenant));
         var views = await lake.Reader.CreateViewsAsync(target, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
-            table => TenantData.ColumnsShown(table, tenant));
+            table => columnsShown[table.Id]);
         var shown = content.Tables.ToDictionary(t => new TableName(t.SchemaName, t.Name), t => new ShownTable(t,
-            TenantData.ColumnsShown(t, tenant).ToDictionary(c => c.Shown, c => t.Columns.First(s => s.Name == c.Stored), StringComparer.OrdinalIgnoreCase)));
+            columnsShown[t.Id].ToDictionary(c => c.Shown, c => t.Columns.First(s => s.Name == c.Stored), StringComparer.OrdinalIgnoreCase)));
         return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown);
     }
 }
