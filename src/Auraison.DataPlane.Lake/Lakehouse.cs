@@ -123,11 +123,19 @@ public sealed class Lakehouse : IAsyncDisposable
     /// when one created or dropped a table or schema, one of them has expired, or there are too many to tell cheaply:
     /// a reader that reads none of the returned tables sees the same rows at both snapshots.
     /// </summary>
-    public async Task<IReadOnlySet<long>?> TablesChangedAsync(long afterId, long upToId, CancellationToken cancellationToken)
+    public async Task<IReadOnlySet<long>?> TablesChangedAsync(long afterId, long upToId, CancellationToken cancellationToken) =>
+        (await ChangesByTableAsync(afterId, upToId, cancellationToken))?.Keys.ToHashSet();
+
+    /// <summary>
+    /// What commits after <paramref name="afterId"/> up to <paramref name="upToId"/> did to each table they changed (the
+    /// kinds of <c>changes_made</c>: <c>inlined_insert</c>, <c>inserted_into_table</c>, …), or null as for
+    /// <see cref="TablesChangedAsync"/>.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<long, IReadOnlySet<string>>?> ChangesByTableAsync(long afterId, long upToId, CancellationToken cancellationToken)
     {
         const int MostCommits = 1000;
         if (upToId - afterId > MostCommits) return null;
-        HashSet<long> changed = [];
+        Dictionary<long, IReadOnlySet<string>> changed = [];
         var commits = await SnapshotsAsync(afterId, (int)(upToId - afterId), cancellationToken);
         // An expired snapshot in between took its changes with it: then nothing can be told.
         if (commits.Count != upToId - afterId || commits[^1].Snapshot.Id != upToId) return null;
@@ -135,7 +143,8 @@ public sealed class Lakehouse : IAsyncDisposable
             foreach (var change in SnapshotChange.Parse(snapshot.ChangesMade))
             {
                 if (change.TableId is not { } table || change.Kind == "dropped_table") return null;
-                changed.Add(table);
+                if (!changed.TryGetValue(table, out var kinds)) changed[table] = kinds = new HashSet<string>(StringComparer.Ordinal);
+                ((HashSet<string>)kinds).Add(change.Kind);
             }
         return changed;
     }

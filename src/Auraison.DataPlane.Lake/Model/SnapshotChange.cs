@@ -33,7 +33,10 @@ public sealed record SnapshotChange(string Kind, string Value)
 
     public static SnapshotChange Merged(long tableId) => new("merge_adjacent", Id(tableId));
 
-    public static SnapshotChange InlinedInsert(long tableId) => new("inlined_insert", Id(tableId));
+    /// <summary>Rows inserted into the catalog's inlined data: no file added or ended.</summary>
+    public const string InlinedInsertKind = "inlined_insert";
+
+    public static SnapshotChange InlinedInsert(long tableId) => new(InlinedInsertKind, Id(tableId));
 
     public static SnapshotChange InlinedDelete(long tableId) => new("inlined_delete", Id(tableId));
 

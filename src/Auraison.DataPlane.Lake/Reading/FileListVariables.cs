@@ -25,13 +25,16 @@ public sealed class FileListVariables
     /// <summary>The lists kept as variables: each one's data files and their local paths, in the same order.</summary>
     public IReadOnlyList<FileList> Lists => _lists;
 
-    /// <summary>The read_parquet argument for the files at <paramref name="paths"/>: a list literal, or a variable the connection sets.</summary>
+    /// <summary>
+    /// The read_parquet argument for the files at <paramref name="paths"/>: a list literal, or a variable the connection
+    /// sets (the same one for the same paths, so views replaced over the same files need no new variable).
+    /// </summary>
     public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths)
     {
         if (paths.Count < VariableFrom) return TableScanSql.ListLiteral(paths);
-        var name = $"lake_files_{_lists.Count}";
-        _lists.Add(new FileList(name, files, paths));
-        return $"getvariable({Literal(name)})";
+        var list = _lists.FirstOrDefault(l => l.Paths.SequenceEqual(paths, StringComparer.Ordinal));
+        if (list is null) _lists.Add(list = new FileList($"lake_files_{_lists.Count}", files, paths));
+        return $"getvariable({Literal(list.Name)})";
     }
 
     /// <summary>Sets every variable in a connection to the database whose views read them.</summary>

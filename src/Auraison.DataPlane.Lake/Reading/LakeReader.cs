@@ -28,26 +28,66 @@ public sealed class LakeReader(Lakehouse lake)
             .Where(f => filter?.File?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);
 
         var inlined = new InlinedDataReader(connection, null, catalog);
-        string? Predicate(long tableId) => filter?.InlinedRows?.Invoke(byId[tableId]);
-        var inlinedTables = await inlined.TablesAsync(byId.Keys, cancellationToken);
-        var counts = await inlined.CountsAsync(inlinedTables, snapshot.Id, Predicate, cancellationToken);
         var withDeletes = await inlined.TablesWithInlinedDeletesAsync(cancellationToken);
         var data = new Dictionary<long, TableContent>();
+        foreach (var (table, inlinedPart) in await InlinedAsync(inlined, tables, snapshot.Id, filter, inlinedRows, cancellationToken))
+            data[table.Id] = inlinedPart with
+            {
+                Files = files[table.Id].ToList(),
+                InlinedDeletes = withDeletes.Contains(table.Id)
+                    ? await inlined.DeletedPositionsAsync(table.Id, snapshot.Id, cancellationToken)
+                    : new Dictionary<long, List<long>>(),
+            };
+        return new SnapshotContent(snapshot, tables, data);
+    }
+
+    /// <summary>
+    /// <paramref name="content"/> moved forward to snapshot <paramref name="snapshotId"/> when the commits after it
+    /// changed its tables only by inserting rows kept in the catalog: the same files, and the inlined rows of the
+    /// tables they changed read anew (narrowed by <paramref name="filter"/>, which must be the one it was read with).
+    /// Null when a commit did anything else to one of its tables (files added or ended, rows deleted, columns altered)
+    /// or created or dropped a table, or when the commits in between cannot be told.
+    /// </summary>
+    public async Task<SnapshotContent?> AdvanceAsync(SnapshotContent content, long snapshotId, ContentFilter? filter, CancellationToken cancellationToken)
+    {
+        var changes = await lake.ChangesByTableAsync(content.Snapshot.Id, snapshotId, cancellationToken);
+        if (changes is null) return null;
+        var changed = content.Tables.Where(t => changes.ContainsKey(t.Id)).ToList();
+        if (changed.Any(t => changes[t.Id].Any(kind => kind != SnapshotChange.InlinedInsertKind))) return null;
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        var catalog = new CatalogReader(connection, null, lake.DataPath);
+        var snapshot = await catalog.ResolveAsync(SnapshotSelector.ById(snapshotId), cancellationToken);
+        var data = content.Data.ToDictionary();
+        foreach (var (table, inlinedPart) in await InlinedAsync(new InlinedDataReader(connection, null, catalog), changed, snapshot.Id, filter, true,
+                     cancellationToken))
+            data[table.Id] = inlinedPart with { Files = data[table.Id].Files, InlinedDeletes = data[table.Id].InlinedDeletes };
+        return new SnapshotContent(snapshot, content.Tables, data);
+    }
+
+    /// <summary>Each table's rows inlined in the catalog at the snapshot (counted only, without <paramref name="read"/>), as content without files.</summary>
+    private static async Task<List<(LakeTable Table, TableContent Inlined)>> InlinedAsync(InlinedDataReader inlined, IReadOnlyList<LakeTable> tables,
+        long snapshotId, ContentFilter? filter, bool read, CancellationToken cancellationToken)
+    {
+        var byId = tables.ToDictionary(t => t.Id);
+        string? Predicate(long tableId) => filter?.InlinedRows?.Invoke(byId[tableId]);
+        var inlinedTables = await inlined.TablesAsync(byId.Keys, cancellationToken);
+        var counts = await inlined.CountsAsync(inlinedTables, snapshotId, Predicate, cancellationToken);
+        List<(LakeTable, TableContent)> result = [];
         foreach (var table in tables)
         {
             List<InlinedRow> rows = [];
             var own = inlinedTables.Where(t => t.TableId == table.Id && counts.GetValueOrDefault(t.Name).Count > 0).ToList();
-            if (inlinedRows)
+            if (read)
                 foreach (var source in own)
-                    rows.AddRange(await inlined.RowsAsync(source, snapshot.Id, Predicate(table.Id), cancellationToken));
-            data[table.Id] = new TableContent(files[table.Id].ToList(), rows,
-                withDeletes.Contains(table.Id) ? await inlined.DeletedPositionsAsync(table.Id, snapshot.Id, cancellationToken) : new Dictionary<long, List<long>>())
+                    rows.AddRange(await inlined.RowsAsync(source, snapshotId, Predicate(table.Id), cancellationToken));
+            result.Add((table, TableContent.Empty with
             {
+                InlinedRows = rows,
                 InlinedRowCount = own.Sum(t => counts[t.Name].Count),
                 InlinedNewestSnapshot = own.Select(t => counts[t.Name].Newest).Max(),
-            };
+            }));
         }
-        return new SnapshotContent(snapshot, tables, data);
+        return result;
     }
 
     /// <summary>
@@ -62,9 +102,27 @@ public sealed class LakeReader(Lakehouse lake)
         Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
-        var localPaths = await LocalizeAsync(content, cancellationToken);
-        var fileLists = new FileListVariables();
         await ExecuteAsync(target, PlanningSettings, cancellationToken);
+        return await CreateOrReplaceViewsAsync(target, content, await LocalizeAsync(content, cancellationToken), new FileListVariables(), rowFilter, passesFilter,
+            columns, cancellationToken);
+    }
+
+    /// <summary>
+    /// Replaces the views of <paramref name="content"/>'s tables with what they show at its snapshot, in the database
+    /// that <paramref name="views"/> were created in, for content moved forward from theirs by <see cref="AdvanceAsync"/>
+    /// (the same files: only the rows inlined in the catalog differ). The files' local paths and list variables are
+    /// those of <paramref name="views"/>: connections that set them need nothing new. The filters and columns must be
+    /// those the views were created with.
+    /// </summary>
+    public Task ReplaceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent content, CancellationToken cancellationToken,
+        Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null) =>
+        CreateOrReplaceViewsAsync(target, content, views.Paths, views.FileLists, rowFilter, passesFilter, columns, cancellationToken);
+
+    private static async Task<CreatedViews> CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyDictionary<string, string> localPaths,
+        FileListVariables fileLists, Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns, CancellationToken cancellationToken)
+    {
         foreach (var schema in content.Tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
             await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
         foreach (var table in content.Tables)
@@ -87,7 +145,7 @@ public sealed class LakeReader(Lakehouse lake)
             await fileLists.SetNewAsync(target, cancellationToken);
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
-        return new CreatedViews(localPaths.Values, fileLists);
+        return new CreatedViews(localPaths, fileLists);
     }
 
     /// <summary>
@@ -131,5 +189,8 @@ public sealed class LakeReader(Lakehouse lake)
     }
 }
 
-/// <summary>What <see cref="LakeReader.CreateViewsAsync"/> made: the local files the views read and the variables listing them.</summary>
-public sealed record CreatedViews(IReadOnlyCollection<string> LocalPaths, FileListVariables FileLists);
+/// <summary>What <see cref="LakeReader.CreateViewsAsync"/> made: the local copy of each file the views read and the variables listing them.</summary>
+public sealed record CreatedViews(IReadOnlyDictionary<string, string> Paths, FileListVariables FileLists)
+{
+    public IReadOnlyCollection<string> LocalPaths => [.. Paths.Values];
+}

@@ -69,17 +69,24 @@ public static class QueryApi
             var oldestReadable = selector is SnapshotSelector.LatestSnapshot || request.AsOfSnapshot is not null
                 ? 0
                 : await floors.FloorAsync(request.TenantId!, cancellationToken);
+            // Time travel reads exactly the snapshot named, whatever session answers.
+            long? asked = selector is SnapshotSelector.LatestSnapshot ? null : await sessions.ResolveAsync(selector, cancellationToken);
+            if (asked is { } id) selector = SnapshotSelector.ById(id);
             for (var attempt = 0; ; attempt++)
             {
                 var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed, oldestReadable);
                 try
                 {
-                    return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken));
+                    return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken, asked));
                 }
                 catch (SessionFilesGoneException) when (attempt == 0)
                 {
                     // Its local copies were evicted from the cache: a session built anew copies its files again.
                     sessions.Forget(session);
+                }
+                catch (SessionMovedException) when (attempt == 0)
+                {
+                    // Another query moved the session on to a newer snapshot: the next lookup builds one for the snapshot asked.
                 }
             }
         }

@@ -20,15 +20,22 @@ public sealed class QueryFailedException(int status, string title, string messag
 /// <summary>A session's local copy of a lake file is gone (evicted from the cache): a session built anew copies it again.</summary>
 public sealed class SessionFilesGoneException(Exception inner) : Exception("A file the query session reads left the local cache.", inner);
 
+/// <summary>The session's views moved past the snapshot a query asked for before it bound them: a session built for that snapshot answers.</summary>
+public sealed class SessionMovedException() : Exception("The query session moved to a later snapshot.");
+
 /// <summary>Runs one guarded query in a tenant's session, with the row cap and the timeout.</summary>
 public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor lakes, Telemetry.DataPlaneMetrics metrics)
 {
-    public async Task<QueryReply> RunAsync(QuerySession session, ParsedQuery query, int? maxRows, CancellationToken cancellationToken)
+    /// <remarks>
+    /// With <paramref name="snapshot"/> (time travel) the query must read that snapshot's rows: a session whose views
+    /// moved past it since it was chosen throws <see cref="SessionMovedException"/>.
+    /// </remarks>
+    public async Task<QueryReply> RunAsync(QuerySession session, ParsedQuery query, int? maxRows, CancellationToken cancellationToken, long? snapshot = null)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var reply = await RunGuardedAsync(session, query, maxRows, cancellationToken);
+            var reply = await RunGuardedAsync(session, query, maxRows, snapshot, cancellationToken);
             metrics.Queried("ok", clock.Elapsed);
             return reply;
         }
@@ -39,7 +46,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         }
     }
 
-    private async Task<QueryReply> RunGuardedAsync(QuerySession session, ParsedQuery query, int? maxRows, CancellationToken cancellationToken)
+    private async Task<QueryReply> RunGuardedAsync(QuerySession session, ParsedQuery query, int? maxRows, long? snapshot, CancellationToken cancellationToken)
     {
         var limits = options.Value.Query;
         var cap = Math.Clamp(maxRows ?? limits.MaxRows, 1, limits.MaxRows);
@@ -54,9 +61,15 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         await using var registration = timeout.Token.Register(command.Cancel);
         try
         {
-            var described = session.Columns(sql) ?? session.RememberColumns(sql, await DescribeAsync(connection, sql, cancellationToken));
-            command.CommandText = described is null ? sql : GeometryAsText.Wrap(sql, described);
-            await using var reader = await command.ExecuteReaderAsync(timeout.Token);
+            IReadOnlyList<QueryColumn>? described = null;
+            var (bound, since, upTo) = await session.BindAsync(async () =>
+            {
+                described = session.Columns(sql) ?? session.RememberColumns(sql, await DescribeAsync(connection, sql, cancellationToken));
+                command.CommandText = described is null ? sql : GeometryAsText.Wrap(sql, described);
+                return await command.ExecuteReaderAsync(timeout.Token);
+            }, timeout.Token);
+            await using var reader = bound;
+            if (snapshot is { } asked && (asked < since || asked > upTo)) throw new SessionMovedException();
             var columns = Enumerable.Range(0, reader.FieldCount)
                 .Select(i => new QueryColumn(reader.GetName(i), described?.ElementAtOrDefault(i)?.Type ?? reader.GetDataTypeName(i).ToUpperInvariant())).ToList();
             List<object?[]> rows = [];
@@ -68,7 +81,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
                 for (var i = 0; i < row.Length; i++) row[i] = QueryValues.ToJson(reader.IsDBNull(i) ? null : reader.GetValue(i), columns[i].Type);
                 rows.Add(row);
             }
-            return new QueryReply(columns, rows, rows.Count, truncated, session.SnapshotId);
+            return new QueryReply(columns, rows, rows.Count, truncated, snapshot ?? upTo);
         }
         catch (Exception e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -11,9 +11,19 @@ namespace Auraison.DataPlane.Query;
 /// the configuration locked.
 /// </summary>
 public sealed class QuerySession(DuckDBConnection root, string tenant, long snapshotId, IReadOnlySet<TableName> tables,
-    IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage, FileListVariables fileLists, FilePruner pruner) : IDisposable
+    IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage, FileListVariables fileLists, FilePruner pruner,
+    QuerySession.ViewAdvancer? advanceViews = null) : IDisposable
 {
     private long _snapshotId = snapshotId;
+
+    /// <summary>Replaces the session's views with what they show at a later snapshot, if the commits since allow it without a rebuild.</summary>
+    public delegate Task<bool> ViewAdvancer(DuckDBConnection root, long snapshotId, CancellationToken cancellationToken);
+
+    // Queries bind their views while holding the read side; moving the views forward takes the write side, so each
+    // query reads the views of exactly the snapshot it reports.
+    private readonly SemaphoreSlim _advancing = new(1, 1);
+    private int _binding;
+    private const int MostBindingWaits = 50;
 
     public string Tenant { get; } = tenant;
 
@@ -25,6 +35,61 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
 
     /// <summary>Whether it holds <c>lineage.ingests</c>, which every ingest of the tenant changes.</summary>
     public bool ReadsLineage { get; } = readsLineage;
+
+    /// <summary>The snapshot since which the views show what they show: they were built or last moved forward at it.</summary>
+    private long _viewsSince = snapshotId;
+
+    /// <summary>
+    /// Binds a query (<paramref name="bind"/> returns once DuckDB has bound it) while the views stay as they are; returns
+    /// what it returned and the snapshots whose rows the bound query reads (the same rows at each of them).
+    /// </summary>
+    public async Task<(T Bound, long Since, long UpTo)> BindAsync<T>(Func<Task<T>> bind, CancellationToken cancellationToken)
+    {
+        await _advancing.WaitAsync(cancellationToken);
+        Interlocked.Increment(ref _binding);
+        _advancing.Release();
+        try
+        {
+            var (since, upTo) = (Interlocked.Read(ref _viewsSince), SnapshotId);
+            return (await bind(), since, upTo);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _binding);
+        }
+    }
+
+    /// <summary>
+    /// Moves the views forward to <paramref name="snapshotId"/> in this database when the commits since changed their
+    /// tables in a way the views can follow without a rebuild (rows inlined in the catalog); false when they cannot.
+    /// </summary>
+    public async Task<bool> TryAdvanceViewsAsync(long snapshotId, CancellationToken cancellationToken)
+    {
+        if (advanceViews is null) return false;
+        await _advancing.WaitAsync(cancellationToken);
+        try
+        {
+            if (snapshotId <= SnapshotId) return true;
+            // A query whose reader opens only once it has run holds the read side that long: rather than keep every
+            // other query of the session waiting behind it, the caller builds a new session.
+            for (var waited = 0; Volatile.Read(ref _binding) > 0; waited++)
+            {
+                if (waited == MostBindingWaits) return false;
+                await Task.Delay(1, cancellationToken);
+            }
+            var lists = fileLists.Count;
+            if (!await advanceViews(root, snapshotId, cancellationToken)) return false;
+            // Idle connections set the lists they knew; a new one would be missing in them.
+            if (fileLists.Count != lists) DisposeIdle();
+            Interlocked.Exchange(ref _viewsSince, snapshotId);
+            Advance(snapshotId);
+            return true;
+        }
+        finally
+        {
+            _advancing.Release();
+        }
+    }
 
     public void Advance(long snapshotId)
     {

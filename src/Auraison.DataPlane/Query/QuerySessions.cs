@@ -60,8 +60,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             if (snapshot.Id <= newerThan) snapshot = await lake.LatestAsync(TimeSpan.Zero, cancellationToken);
         }
         else
-            await using (var connection = await lake.Catalog.OpenAsync(cancellationToken))
-                snapshot = await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
+            snapshot = await ResolveAsync(lake, selector, cancellationToken);
         if (snapshot.Id < oldestReadable)
             throw new SnapshotNotFoundException(
                 $"Lake snapshot {snapshot.Id} is older than this tenant's last retention run (snapshot {oldestReadable}); time travel before it is not kept.");
@@ -82,6 +81,16 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 return await GetAsync(tenant, selector, allowed, policyKey, cancellationToken, only, oldestReadable, newerThan: snapshot.Id);
             throw;
         }
+    }
+
+    /// <summary>The snapshot a selector names (time travel): a query that asked for it must read exactly it.</summary>
+    public async Task<long> ResolveAsync(SnapshotSelector selector, CancellationToken cancellationToken) =>
+        (await ResolveAsync(await lakes.GetAsync(cancellationToken), selector, cancellationToken)).Id;
+
+    private static async Task<SnapshotInfo> ResolveAsync(Lakehouse lake, SnapshotSelector selector, CancellationToken cancellationToken)
+    {
+        await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
+        return await new CatalogReader(connection, null, lake.DataPath).ResolveAsync(selector, cancellationToken);
     }
 
     /// <summary>
@@ -140,8 +149,9 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
 
     /// <summary>
     /// The scope's newest built session, moved forward to <paramref name="snapshotId"/> when no commit since it changed
-    /// a table it reads: agents keep querying while writers commit to other tables, and a rebuild would re-read and
-    /// re-plan every file of the tables the query names for the same rows.
+    /// a table it reads, or when the commits only added rows inlined in the catalog to them (its views of those tables
+    /// are then replaced in place): agents keep querying while writers commit, and a rebuild would re-read and
+    /// re-plan every file of the tables the query names.
     /// </summary>
     private async Task<Entry?> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
     {
@@ -151,7 +161,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         var session = older.Session.Value.Result;
         if (session.ReadsLineage) return null;
         var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
-        if (changed is null || changed.Overlaps(session.TableIds)) return null;
+        if (changed is null) return null;
+        if (changed.Overlaps(session.TableIds) && !await session.TryAdvanceViewsAsync(snapshotId, cancellationToken)) return null;
         lock (_gate)
         {
             if (_recent.Find(older) is not { } node) return null;
@@ -182,6 +193,12 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
             var views = await TenantViews.CreateAsync(lake, root, tenant, snapshotId, allowed, only, cancellationToken);
+            async Task<bool> AdvanceViewsAsync(DuckDBConnection database, long later, CancellationToken token)
+            {
+                if (await TenantViews.AdvanceAsync(lake, database, views, tenant, later, token) is not { } advanced) return false;
+                views = advanced;
+                return true;
+            }
             HashSet<TableName> tables = [.. views.Tables];
             if (allowed(LineageTable.Name) && (only is null || only.Contains(LineageTable.Name)))
             {
@@ -191,7 +208,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             // From here on the session can read exactly these files and nothing else, and cannot change that.
             await SessionSandbox.LockAsync(root, views.Views.LocalPaths, cancellationToken);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
-                new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)));
+                new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)),
+                AdvanceViewsAsync);
         }
         catch
         {

@@ -17,8 +17,9 @@ public static class TenantViews
     /// <param name="Forbidden">Tables the tenant could see but its policy does not allow (named as refused, not as unknown).</param>
     /// <param name="TableIds">The lake ids of the tables shown.</param>
     /// <param name="Columns">Per table shown: its lake table and the stored column behind each name the view shows.</param>
+    /// <param name="Content">What the views show: the tenant's tables, files and inlined rows at the snapshot.</param>
     public sealed record Shown(CreatedViews Views, IReadOnlySet<TableName> Tables, IReadOnlySet<TableName> Forbidden, IReadOnlySet<long> TableIds,
-        IReadOnlyDictionary<TableName, ShownTable> Columns);
+        IReadOnlyDictionary<TableName, ShownTable> Columns, SnapshotContent Content);
 
     /// <summary>A table as a view shows it: the lake table, and its stored columns by the names the view gives them.</summary>
     public sealed record ShownTable(LakeTable Table, IReadOnlyDictionary<string, LakeColumn> Columns);
@@ -41,6 +42,21 @@ public static class TenantViews
             table => columnsShown[table.Id]);
         var shown = content.Tables.ToDictionary(t => new TableName(t.SchemaName, t.Name), t => new ShownTable(t,
             columnsShown[t.Id].ToDictionary(c => c.Shown, c => t.Columns.First(s => s.Name == c.Stored), StringComparer.OrdinalIgnoreCase)));
-        return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown);
+        return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown, content);
+    }
+
+    /// <summary>
+    /// The views moved forward to a later snapshot in the same database when the commits since changed their tables
+    /// only by rows inlined in the catalog: the views of the tables changed are replaced, reading the same files and
+    /// the tenant's inlined rows anew. Null when a commit did more (the views stay as they were).
+    /// </summary>
+    public static async Task<Shown?> AdvanceAsync(Lakehouse lake, DuckDBConnection target, Shown shown, string tenant, long snapshotId,
+        CancellationToken cancellationToken)
+    {
+        if (await lake.Reader.AdvanceAsync(shown.Content, snapshotId, TenantData.Scope(tenant), cancellationToken) is not { } content) return null;
+        var changed = content.Tables.Where(t => !ReferenceEquals(content.Data[t.Id], shown.Content.Data[t.Id])).ToList();
+        await lake.Reader.ReplaceViewsAsync(target, shown.Views, content with { Tables = changed }, cancellationToken, _ => TenantData.RowFilter(tenant),
+            TenantData.HoldsOnlyRowsOf(tenant), table => TenantData.ColumnsShown(table, tenant));
+        return shown with { Content = content };
     }
 }

@@ -29,7 +29,84 @@ public class QuerySessionsTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
-    public async Task A_commit_to_a_table_the_session_reads_builds_a_new_one(LakeMode mode)
+    public async Task Rows_inlined_into_a_table_the_session_reads_move_it_forward_in_place(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var before = await LatestAsync(app);
+
+        var inlined = (await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } })).GetProperty("lake_snapshot_id").GetInt64();
+        var after = await LatestAsync(app);
+
+        Assert.Same(before, after);
+        Assert.Equal(inlined, after.SnapshotId);
+        var reply = await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes ORDER BY job_id");
+        Assert.Equal("""[["a"],["b"]]""", reply.GetProperty("rows").GetRawText());
+        Assert.Equal(inlined, reply.GetProperty("lake_snapshot_id").GetInt64());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_session_moved_in_place_shows_no_rows_another_tenant_inlined(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        await LatestAsync(app);
+
+        await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "theirs" } });
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+
+        Assert.Equal("""[["a"],["b"]]""",
+            (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes ORDER BY job_id")).GetProperty("rows").GetRawText());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Time_travel_to_the_snapshot_a_session_moved_on_from_reads_that_snapshot(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        var first = (await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } })).GetProperty("lake_snapshot_id").GetInt64();
+        await app.QueryAsync("acme", "SELECT count(*) FROM job_outcomes");
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        await app.QueryAsync("acme", "SELECT count(*) FROM job_outcomes");
+
+        var reply = await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes", $"&lake_snapshot_id={first}");
+
+        Assert.Equal("""[["a"]]""", reply.GetProperty("rows").GetRawText());
+        Assert.Equal(first, reply.GetProperty("lake_snapshot_id").GetInt64());
+    }
+
+    [Fact]
+    public async Task A_query_asking_for_a_snapshot_its_session_has_moved_past_does_not_run_there()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+        var first = (await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } })).GetProperty("lake_snapshot_id").GetInt64();
+        var session = await LatestAsync(app);
+        var sessions = app.Factory.Services.GetRequiredService<QuerySessions>();
+        var query = await sessions.ParseAsync("SELECT job_id FROM job_outcomes", DataPlaneApp.Ct);
+
+        var later = (await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } })).GetProperty("lake_snapshot_id").GetInt64();
+        Assert.True(await session.TryAdvanceViewsAsync(later, DataPlaneApp.Ct));
+
+        await Assert.ThrowsAsync<SessionMovedException>(() =>
+            app.Factory.Services.GetRequiredService<QueryRunner>().RunAsync(session, query, null, DataPlaneApp.Ct, first));
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_file_written_to_a_table_the_session_reads_builds_a_new_one(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var before = await LatestAsync(app);
+
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        var after = await LatestAsync(app);
+
+        Assert.NotSame(before, after);
+        Assert.Equal("""[["a"],["b"]]""",
+            (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes ORDER BY job_id")).GetProperty("rows").GetRawText());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_column_added_to_a_table_the_session_reads_builds_a_new_one(LakeMode mode)
     {
         await using var app = await DataPlaneApp.StartAsync(mode);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
