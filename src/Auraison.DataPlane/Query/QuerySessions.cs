@@ -162,13 +162,31 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         if (session.ReadsLineage) return null;
         var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
         if (changed is null) return null;
-        if (changed.Overlaps(session.TableIds) && !await session.TryAdvanceViewsAsync(snapshotId, cancellationToken)) return null;
+        if (changed.Overlaps(session.TableIds) && !await TryAdvanceViewsAsync(older, session, snapshotId)) return null;
         lock (_gate)
         {
             if (_recent.Find(older) is not { } node) return null;
             older.Snapshot = Math.Max(older.Snapshot, snapshotId);
             session.Advance(older.Snapshot);
             return MoveToFront(node);
+        }
+    }
+
+    /// <summary>
+    /// Moves the session's views forward in place, whatever becomes of the request that asked (other queries share the
+    /// session); a session whose views failed halfway is not used again.
+    /// </summary>
+    private async Task<bool> TryAdvanceViewsAsync(Entry entry, QuerySession session, long snapshotId)
+    {
+        try
+        {
+            return await session.TryAdvanceViewsAsync(snapshotId, CancellationToken.None);
+        }
+        catch
+        {
+            lock (_gate)
+                if (_recent.Find(entry) is { } node) Evict(node);
+            throw;
         }
     }
 
