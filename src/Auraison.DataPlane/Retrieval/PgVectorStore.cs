@@ -107,8 +107,12 @@ public sealed class PgVectorStore : IVectorStore, IAsyncDisposable
     public static string[] HnswSearch(int limit) =>
         ["SET LOCAL hnsw.iterative_scan = relaxed_order", $"SET LOCAL hnsw.ef_search = {EfSearch(limit).ToString(CultureInfo.InvariantCulture)}"];
 
-    /// <summary>Candidates the HNSW walk keeps: pgvector's default of 40 loses too much recall at 384 dimensions.</summary>
-    public static int EfSearch(int limit) => Math.Max(200, limit * 20);
+    /// <summary>
+    /// Candidates the HNSW walk keeps. Measured on the bench's 100k job outcomes (templated texts, many near
+    /// duplicates), recall@10 of the 99% tenant over five index builds of the same data (ef_construction 128 or 256,
+    /// which made no clear difference): 0.86-0.99 at 200, 0.98-1.00 at 400, for about 2 ms more per query.
+    /// </summary>
+    public static int EfSearch(int limit) => Math.Max(400, limit * 40);
 
     public async Task<IReadOnlyList<SearchHit>> KeywordAsync(VectorSearch search, int limit, CancellationToken cancellationToken)
     {
