@@ -64,24 +64,35 @@ internal static partial class RetrievalWorkload
         for (var q = -1; q < queries; q++)
         {
             var question = JobOutcomes.Question(Math.Max(q, 0));
-            var watch = Stopwatch.StartNew();
-            using var response = await bench.Http.GetAsync(
-                $"/data/retrieve?tenant_id={tenant}&mode=vector&top_k={K}&query={Uri.EscapeDataString(question)}");
-            response.EnsureSuccessStatusCode();
-            var hits = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()
-                .Select(h => new RawPgVector.Neighbour(h.GetProperty("id").GetString()!, 1 - h.GetProperty("score").GetDouble())).ToList();
-            var elapsed = watch.Elapsed.TotalMilliseconds;
-            var embed = double.Parse(EmbedTiming().Match(string.Join(",", response.Headers.GetValues("Server-Timing"))).Groups[1].Value,
-                CultureInfo.InvariantCulture);
-
             var vector = (await model.GenerateAsync([question])).Single().Vector.ToArray();
-            watch.Restart();
-            await raw.NearestAsync(tenant, vector, K, asServed);
-            var rawElapsed = watch.Elapsed.TotalMilliseconds;
+            List<RawPgVector.Neighbour> hits = [];
+            double elapsed = 0, embed = 0, rawElapsed = 0;
+            async Task ServiceAsync()
+            {
+                var watch = Stopwatch.StartNew();
+                using var response = await bench.Http.GetAsync(
+                    $"/data/retrieve?tenant_id={tenant}&mode=vector&top_k={K}&query={Uri.EscapeDataString(question)}");
+                response.EnsureSuccessStatusCode();
+                hits = (await response.Content.ReadFromJsonAsync<JsonElement>()).EnumerateArray()
+                    .Select(h => new RawPgVector.Neighbour(h.GetProperty("id").GetString()!, 1 - h.GetProperty("score").GetDouble())).ToList();
+                elapsed = watch.Elapsed.TotalMilliseconds;
+                embed = double.Parse(EmbedTiming().Match(string.Join(",", response.Headers.GetValues("Server-Timing"))).Groups[1].Value,
+                    CultureInfo.InvariantCulture);
+            }
+            async Task RawAsync()
+            {
+                var watch = Stopwatch.StartNew();
+                await raw.NearestAsync(tenant, vector, K, asServed);
+                rawElapsed = watch.Elapsed.TotalMilliseconds;
+            }
+            // The second search of a question finds the index pages the first one read in shared buffers (an index
+            // larger than them reads from the OS cache): each side goes first for half the questions.
+            if (q % 2 == 0) { await ServiceAsync(); await RawAsync(); }
+            else { await RawAsync(); await ServiceAsync(); }
             // What any request costs here (HTTP, routing, middleware): the part of the overhead that is not retrieval.
-            watch.Restart();
+            var empty = Stopwatch.StartNew();
             (await bench.Http.GetAsync("/health/live")).EnsureSuccessStatusCode();
-            var emptyElapsed = watch.Elapsed.TotalMilliseconds;
+            var emptyElapsed = empty.Elapsed.TotalMilliseconds;
             var truth = await raw.NearestAsync(tenant, vector, K, RawPgVector.Search.Exact);
             var hnsw = await raw.NearestAsync(tenant, vector, K, RawPgVector.Search.Hnsw);
             if (q < 0) continue; // the first round warms caches on both sides
