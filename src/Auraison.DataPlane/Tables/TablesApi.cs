@@ -18,7 +18,7 @@ public static partial class TablesApi
     public static RouteGroupBuilder MapTables(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/data/tables").WithTags("Tables");
-        group.MapGet("", ListAsync).RequireScope(ApiScopes.Query)
+        group.MapGet("", ListJsonAsync).RequireScope(ApiScopes.Query).Produces<IReadOnlyList<TableInfo>>(contentType: "application/json")
             .WithSummary("The tables the tenant can query, with columns, its row counts and last change.");
         group.MapGet("/{name}", GetAsync).RequireScope(ApiScopes.Query).WithSummary("One table (name or schema.name) as the tenant sees it.");
         group.MapPut("/{name}", DeclareAsync).RequireScope(ApiScopes.Admin)
@@ -47,14 +47,25 @@ public static partial class TablesApi
     [GeneratedRegex(@"^(year|month|day|hour)\(\s*([A-Za-z_][A-Za-z0-9_]*)\s*\)$", RegexOptions.IgnoreCase)]
     private static partial Regex TransformKey();
 
-    internal static async Task<Results<Ok<IReadOnlyList<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http,
+    /// <summary>The tenant's tables (for MCP tools).</summary>
+    internal static Task<Results<Ok<IReadOnlyList<TableInfo>>, ProblemHttpResult>> ListAsync(HttpContext http, string? tenantId, LakeAccessor lakes,
+        PolicyStore policies, TableListings listings, CancellationToken cancellationToken) =>
+        ListedAsync(http, tenantId, lakes, policies, listings.GetAsync, TypedResults.Ok, cancellationToken);
+
+    /// <summary>The listing's JSON as kept between commits (see <see cref="TableListings"/>): a list of <see cref="TableInfo"/>.</summary>
+    private static Task<Results<FileContentHttpResult, ProblemHttpResult>> ListJsonAsync(HttpContext http,
         [FromQuery(Name = "tenant_id")] string? tenantId, LakeAccessor lakes, PolicyStore policies, TableListings listings,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken) =>
+        ListedAsync(http, tenantId, lakes, policies, listings.GetJsonAsync, json => TypedResults.Bytes(json, "application/json"), cancellationToken);
+
+    private static async Task<Results<TResult, ProblemHttpResult>> ListedAsync<TListing, TResult>(HttpContext http, string? tenantId, LakeAccessor lakes,
+        PolicyStore policies, Func<Lakehouse, string, TenantPolicy, CancellationToken, Task<TListing>> list, Func<TListing, TResult> result,
+        CancellationToken cancellationToken) where TResult : IResult
     {
         if (TenantAccess.Check(http, tenantId) is { } denied) return denied;
         var lake = await lakes.GetAsync(cancellationToken);
         var policy = await policies.GetAsync(tenantId!, cancellationToken);
-        return TypedResults.Ok(await listings.GetAsync(lake, tenantId!, policy, cancellationToken));
+        return result(await list(lake, tenantId!, policy, cancellationToken));
     }
 
     internal static async Task<Results<Ok<TableInfo>, ProblemHttpResult>> GetAsync(HttpContext http, string name,

@@ -29,6 +29,20 @@ public class OpenApiTests
         Assert.Subset(documented, mapped);
     }
 
+    [Fact]
+    public async Task The_table_listing_served_as_kept_json_is_documented_as_a_list_of_tables()
+    {
+        await using var lake = await TestLake.CreateAsync(LakeMode.Embedded);
+        await using var factory = new DataPlaneFactory(lake.HostConfiguration);
+
+        var document = await factory.CreateClient().GetFromJsonAsync<JsonElement>("/swagger/v1/swagger.json", TestContext.Current.CancellationToken);
+
+        var schema = document.GetProperty("paths").GetProperty("/data/tables").GetProperty("get").GetProperty("responses").GetProperty("200")
+            .GetProperty("content").GetProperty("application/json").GetProperty("schema");
+        Assert.Equal("array", schema.GetProperty("type").GetString());
+        Assert.EndsWith("/TableInfo", schema.GetProperty("items").GetProperty("$ref").GetString());
+    }
+
     // OpenAPI names a catch-all parameter ({**key}) like any other ({key}).
     private static string Normalize(string route) => "/" + route.Trim('/').Replace("{**", "{", StringComparison.Ordinal);
 }
