@@ -79,11 +79,6 @@ public static class QueryApi
                 {
                     return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken, asked));
                 }
-                catch (SessionFilesGoneException) when (attempt == 0)
-                {
-                    // Its local copies were evicted from the cache: a session built anew copies its files again.
-                    sessions.Forget(session);
-                }
                 catch (SessionMovedException) when (attempt == 0)
                 {
                     // Another query moved the session on to a newer snapshot: the next lookup builds one for the snapshot asked.

@@ -17,7 +17,7 @@ public sealed class QueryFailedException(int status, string title, string messag
     public string Title { get; } = title;
 }
 
-/// <summary>A session's local copy of a lake file is gone (evicted from the cache): a session built anew copies it again.</summary>
+/// <summary>A session's local copy of a lake file is gone (evicted from the cache).</summary>
 public sealed class SessionFilesGoneException(Exception inner) : Exception("A file the query session reads left the local cache.", inner);
 
 /// <summary>The session's views moved past the snapshot a query asked for before it bound them: a session built for that snapshot answers.</summary>
@@ -35,7 +35,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
-            var reply = await RunGuardedAsync(session, query, maxRows, snapshot, cancellationToken);
+            var reply = await WithFilesAsync(session, () => RunGuardedAsync(session, query, maxRows, snapshot, cancellationToken), cancellationToken);
             metrics.Queried("ok", clock.Elapsed);
             return reply;
         }
@@ -90,12 +90,8 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         }
         catch (DuckDBException e)
         {
-            var lake = await lakes.GetAsync(cancellationToken);
-            // The local copy of a file the session reads was evicted from the cache since the session was built (DuckDB
-            // then fails to open it, or, taking it for a directory, to list it).
-            if (lake.Storage.CacheDirectory is { } cache && e.Message.Contains(cache, StringComparison.Ordinal))
-                throw new SessionFilesGoneException(e);
-            throw new QueryFailedException(StatusCodes.Status400BadRequest, "Query failed", Sanitize(e.Message, lake));
+            if (session.Files.Gone(e)) throw new SessionFilesGoneException(e);
+            throw new QueryFailedException(StatusCodes.Status400BadRequest, "Query failed", Sanitize(e.Message, await lakes.GetAsync(cancellationToken)));
         }
     }
 
@@ -103,8 +99,39 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         new(refusal.Status, refusal.Status == 403 ? "Query not allowed" : "Invalid query", refusal.Reason);
 
     /// <summary>Runs the service's own SQL (not a caller's) in a session, with positional parameters; rows as name → JSON value.</summary>
-    public static async Task<List<Dictionary<string, object?>>> RunTrustedAsync(QuerySession session, string sql, CancellationToken cancellationToken,
-        params object?[] args)
+    public static Task<List<Dictionary<string, object?>>> RunTrustedAsync(QuerySession session, string sql, CancellationToken cancellationToken,
+        params object?[] args) =>
+        WithFilesAsync(session, async () =>
+        {
+            try
+            {
+                return await ReadTrustedAsync(session, sql, cancellationToken, args);
+            }
+            catch (DuckDBException e) when (session.Files.Gone(e))
+            {
+                throw new SessionFilesGoneException(e);
+            }
+        }, cancellationToken);
+
+    /// <summary>
+    /// Runs a read; when a file it needs was evicted from the local cache since the session was built, copies the
+    /// session's evicted files back and runs it once more (a cache too small for one read's files still fails).
+    /// </summary>
+    private static async Task<T> WithFilesAsync<T>(QuerySession session, Func<Task<T>> read, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await read();
+        }
+        catch (SessionFilesGoneException)
+        {
+            await session.Files.FetchAgainAsync(cancellationToken);
+            return await read();
+        }
+    }
+
+    private static async Task<List<Dictionary<string, object?>>> ReadTrustedAsync(QuerySession session, string sql, CancellationToken cancellationToken,
+        object?[] args)
     {
         await using var lease = await session.ConnectAsync(cancellationToken);
         await using var command = lease.Connection.CreateCommand();

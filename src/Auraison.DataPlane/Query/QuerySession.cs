@@ -12,8 +12,11 @@ namespace Auraison.DataPlane.Query;
 /// </summary>
 public sealed class QuerySession(DuckDBConnection root, string tenant, long snapshotId, IReadOnlySet<TableName> tables,
     IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage, FileListVariables fileLists, FilePruner pruner,
-    QuerySession.ViewAdvancer? advanceViews = null) : IDisposable
+    SessionFiles files, QuerySession.ViewAdvancer? advanceViews = null) : IDisposable
 {
+    /// <summary>The local copies of the files its views read.</summary>
+    public SessionFiles Files { get; } = files;
+
     private long _snapshotId = snapshotId;
 
     /// <summary>Replaces the session's views with what they show at a later snapshot, if the commits since allow it without a rebuild.</summary>

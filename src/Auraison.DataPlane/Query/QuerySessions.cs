@@ -100,18 +100,6 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     public Task<QuerySession> ForServiceAsync(string tenant, IReadOnlySet<TableName> tables, CancellationToken cancellationToken, long newerThan = -1) =>
         GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken, tables, newerThan: newerThan);
 
-    /// <summary>Drops a session from the cache (its files left the local cache): the next query builds it anew.</summary>
-    public void Forget(QuerySession session)
-    {
-        lock (_gate)
-            for (var node = _recent.First; node is not null; node = node.Next)
-                if (node.Value.Session is { IsValueCreated: true, Value.IsCompletedSuccessfully: true } built && built.Value.Result == session)
-                {
-                    Evict(node);
-                    return;
-                }
-    }
-
     /// <summary>The session of this scope at this snapshot, now the most recently used, if there is one.</summary>
     private Entry? Find(string scope, long snapshotId)
     {
@@ -227,7 +215,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             await SessionSandbox.LockAsync(root, views.Views.LocalPaths, cancellationToken);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
                 new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)),
-                AdvanceViewsAsync);
+                new SessionFiles(lake.Storage.CacheDirectory, token => lake.Reader.LocalizeAsync(views.Content, token)), AdvanceViewsAsync);
         }
         catch
         {
