@@ -82,8 +82,8 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
             }
             var lists = fileLists.Count;
             if (!await advanceViews(root, snapshotId, cancellationToken)) return false;
-            // Idle connections set the lists they knew; a new one would be missing in them.
-            if (fileLists.Count != lists) DisposeIdle();
+            // Connections set the lists they were given; views over the same files need no new one.
+            if (fileLists.Count != lists) throw new InvalidOperationException("Views moved forward in place asked for a file list the session's connections lack.");
             Interlocked.Exchange(ref _viewsSince, snapshotId);
             Advance(snapshotId);
             return true;
