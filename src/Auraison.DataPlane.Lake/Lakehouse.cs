@@ -135,7 +135,7 @@ public sealed class Lakehouse : IAsyncDisposable
     {
         const int MostCommits = 1000;
         if (upToId - afterId > MostCommits) return null;
-        Dictionary<long, IReadOnlySet<string>> changed = [];
+        Dictionary<long, HashSet<string>> changed = [];
         var commits = await SnapshotsAsync(afterId, (int)(upToId - afterId), cancellationToken);
         // An expired snapshot in between took its changes with it: then nothing can be told.
         if (commits.Count != upToId - afterId || commits[^1].Snapshot.Id != upToId) return null;
@@ -144,9 +144,9 @@ public sealed class Lakehouse : IAsyncDisposable
             {
                 if (change.TableId is not { } table || change.Kind == "dropped_table") return null;
                 if (!changed.TryGetValue(table, out var kinds)) changed[table] = kinds = new HashSet<string>(StringComparer.Ordinal);
-                ((HashSet<string>)kinds).Add(change.Kind);
+                kinds.Add(change.Kind);
             }
-        return changed;
+        return changed.ToDictionary(c => c.Key, IReadOnlySet<string> (c) => c.Value);
     }
 
     /// <summary>Snapshots after <paramref name="afterId"/>, oldest first, with what each commit recorded.</summary>
