@@ -25,12 +25,13 @@ public sealed class TableListings(IOptions<DataPlaneOptions> options, IOptions<J
 
     private sealed record Listing(long SnapshotId, IReadOnlyDictionary<long, Listed> Tables)
     {
-        private readonly Lazy<byte[]> _json = new(() => JsonArray(Tables.Values.OrderBy(t => t.Table.Name, StringComparer.Ordinal).Select(t => t.Json)));
+        // Sorted once: the typed list and the JSON array follow the same order, each made when first asked for.
+        private readonly Listed[] _inOrder = [.. Tables.Values.OrderBy(t => t.Table.Name, StringComparer.Ordinal)];
 
-        public IReadOnlyList<TablesApi.TableInfo> Ordered { get; } = [.. Tables.Values.Select(t => t.Table).OrderBy(t => t.Name, StringComparer.Ordinal)];
+        public IReadOnlyList<TablesApi.TableInfo> Ordered => field ??= [.. _inOrder.Select(t => t.Table)];
 
         /// <summary>The listing as the JSON array the API returns, put together from each table's JSON.</summary>
-        public byte[] Json => _json.Value;
+        public byte[] Json => field ??= JsonArray(_inOrder.Select(t => t.Json));
     }
 
     public async Task<IReadOnlyList<TablesApi.TableInfo>> GetAsync(Lakehouse lake, string tenant, TenantPolicy policy, CancellationToken cancellationToken) =>
