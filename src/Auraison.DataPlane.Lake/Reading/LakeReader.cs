@@ -103,49 +103,61 @@ public sealed class LakeReader(Lakehouse lake)
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
         await ExecuteAsync(target, PlanningSettings, cancellationToken);
-        return await CreateOrReplaceViewsAsync(target, content, await LocalizeAsync(content, cancellationToken), new FileListVariables(), rowFilter, passesFilter,
-            columns, cancellationToken);
+        var views = new CreatedViews(await LocalizeAsync(content, cancellationToken), new FileListVariables());
+        await CreateOrReplaceViewsAsync(target, content, content.Tables, views, rowFilter, passesFilter, columns, cancellationToken);
+        return views;
     }
 
     /// <summary>
-    /// Replaces the views of <paramref name="content"/>'s tables with what they show at its snapshot, in the database
-    /// that <paramref name="views"/> were created in, for content moved forward from theirs by <see cref="AdvanceAsync"/>
-    /// (the same files: only the rows inlined in the catalog differ). The files' local paths and list variables are
-    /// those of <paramref name="views"/>: connections that set them need nothing new. The filters and columns must be
-    /// those the views were created with.
+    /// Moves the views that <paramref name="views"/> describes forward to <paramref name="content"/>, moved forward from
+    /// theirs by <see cref="AdvanceAsync"/> (the same files: only rows inlined in the catalog differ), for the tables in
+    /// <paramref name="changed"/>. A view that reads inlined rows keeps reading them from its table's macro, which is
+    /// replaced; a view that read none so far is replaced once, over the same local paths and list variables, so that
+    /// connections that set them need nothing new. The filters and columns must be those the views were created with.
     /// </summary>
-    public Task ReplaceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent content, CancellationToken cancellationToken,
-        Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
-        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null) =>
-        CreateOrReplaceViewsAsync(target, content, views.Paths, views.FileLists, rowFilter, passesFilter, columns, cancellationToken);
+    public async Task AdvanceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent content, IReadOnlyList<LakeTable> changed,
+        CancellationToken cancellationToken, Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
+    {
+        var withoutMacro = changed.Where(t => !views.InlinedRowMacros.Contains(t.Id)).ToList();
+        foreach (var table in changed.Except(withoutMacro))
+            await ExecuteAsync(target, InlinedRowMacros.ReplaceSql(table, content.Data[table.Id].InlinedRows), cancellationToken);
+        await CreateOrReplaceViewsAsync(target, content, withoutMacro, views, rowFilter, passesFilter, columns, cancellationToken);
+    }
 
-    private static async Task<CreatedViews> CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyDictionary<string, string> localPaths,
-        FileListVariables fileLists, Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
+    private static async Task CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyList<LakeTable> tables, CreatedViews views,
+        Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns, CancellationToken cancellationToken)
     {
-        foreach (var schema in content.Tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
+        foreach (var schema in tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
             await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
-        foreach (var table in content.Tables)
+        foreach (var table in tables)
         {
             var data = content.Data[table.Id];
-            string Scan(TableContent part) => TableScanSql.Build(table, part, content.Snapshot.Id, path => localPaths[path], fileLists.Render);
+            if (data.InlinedRows.Count > 0)
+            {
+                await ExecuteAsync(target, InlinedRowMacros.ReplaceSql(table, data.InlinedRows), cancellationToken);
+                views.InlinedRowMacros.Add(table.Id);
+            }
+            var inlined = views.InlinedRowMacros.Contains(table.Id) ? InlinedRowMacros.SelectSql(table) : null;
+            string Scan(TableContent part, string? inlinedRows) =>
+                TableScanSql.Build(table, part, content.Snapshot.Id, path => views.Paths[path], views.FileLists.Render, inlinedRows);
             string body;
             if (rowFilter?.Invoke(table) is { } filter)
             {
                 var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
                 var rest = data with { Files = data.Files.Except(vouched).ToList() };
-                var filtered = rest.Files.Count > 0 || rest.InlinedRows.Count > 0 || vouched.Count == 0 ? $"SELECT * FROM ({Scan(rest)}) AS scan WHERE {filter}" : null;
+                var filtered = rest.Files.Count > 0 || inlined is not null || vouched.Count == 0 ? $"SELECT * FROM ({Scan(rest, inlined)}) AS scan WHERE {filter}" : null;
                 body = vouched.Count == 0 ? filtered!
-                    : $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes))}) AS vouched" + (filtered is null ? "" : $"\nUNION ALL\n{filtered}");
+                    : $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes), null)}) AS vouched" + (filtered is null ? "" : $"\nUNION ALL\n{filtered}");
             }
             else
-                body = Scan(data);
+                body = Scan(data, inlined);
             if (columns?.Invoke(table) is { } shown)
                 body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
-            await fileLists.SetNewAsync(target, cancellationToken);
+            await views.FileLists.SetNewAsync(target, cancellationToken);
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
-        return new CreatedViews(localPaths, fileLists);
     }
 
     /// <summary>
@@ -189,8 +201,13 @@ public sealed class LakeReader(Lakehouse lake)
     }
 }
 
-/// <summary>What <see cref="LakeReader.CreateViewsAsync"/> made: the local copy of each file the views read and the variables listing them.</summary>
+/// <summary>
+/// What <see cref="LakeReader.CreateViewsAsync"/> made: the local copy of each file the views read, the variables
+/// listing them, and the tables whose views read inlined rows from their macro (<see cref="Reading.InlinedRowMacros"/>).
+/// </summary>
 public sealed record CreatedViews(IReadOnlyDictionary<string, string> Paths, FileListVariables FileLists)
 {
     public IReadOnlyCollection<string> LocalPaths => [.. Paths.Values];
+
+    internal HashSet<long> InlinedRowMacros { get; } = [];
 }

@@ -12,10 +12,11 @@ public static class TableScanSql
 {
     /// <remarks>
     /// <paramref name="fileList"/> renders the list of plain files read in one read_parquet, given them and their local
-    /// paths (by default a list literal of the paths).
+    /// paths (by default a list literal of the paths). <paramref name="inlinedRows"/>, when given, is the SELECT that
+    /// reads the table's inlined rows instead of <paramref name="data"/>'s as literal values.
     /// </remarks>
     public static string Build(LakeTable table, TableContent data, long snapshot, Func<string, string> localPath,
-        Func<IReadOnlyList<DataFileInfo>, IReadOnlyList<string>, string>? fileList = null)
+        Func<IReadOnlyList<DataFileInfo>, IReadOnlyList<string>, string>? fileList = null, string? inlinedRows = null)
     {
         var columns = string.Join(", ", table.Columns.Select(c => Identifier(c.Name)));
         var schema = FieldIdSchema(table.Columns);
@@ -44,12 +45,16 @@ public static class TableScanSql
                       $"WHERE {string.Join(" AND ", kept)}");
         }
 
-        if (data.InlinedRows.Count > 0) parts.Add(InlinedRowsSql(table, data.InlinedRows));
+        if (inlinedRows is not null) parts.Add(inlinedRows);
+        else if (data.InlinedRows.Count > 0) parts.Add(InlinedRowsSql(table, data.InlinedRows));
 
-        if (parts.Count == 0)
-            parts.Add("SELECT " + string.Join(", ", table.Columns.Select(c => $"CAST(NULL AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}")) + " WHERE false");
+        if (parts.Count == 0) parts.Add(NoRowsSql(table));
         return string.Join("\nUNION ALL\n", parts);
     }
+
+    /// <summary>A SELECT of the table's columns, typed, that returns no row.</summary>
+    public static string NoRowsSql(LakeTable table) =>
+        "SELECT " + string.Join(", ", table.Columns.Select(c => $"CAST(NULL AS {c.Type.ToDuckDb()}) AS {Identifier(c.Name)}")) + " WHERE false";
 
     /// <summary>
     /// Rows inlined in the catalog as a SELECT of the table's columns, values cast from their text; with

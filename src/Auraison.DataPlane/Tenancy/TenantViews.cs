@@ -47,15 +47,15 @@ public static class TenantViews
 
     /// <summary>
     /// The views moved forward to a later snapshot in the same database when the commits since changed their tables
-    /// only by rows inlined in the catalog: the views of the tables changed are replaced, reading the same files and
-    /// the tenant's inlined rows anew. Null when a commit did more (the views stay as they were).
+    /// only by rows inlined in the catalog: the tables changed read the same files and the tenant's inlined rows anew.
+    /// Null when a commit did more (the views stay as they were).
     /// </summary>
     public static async Task<Shown?> AdvanceAsync(Lakehouse lake, DuckDBConnection target, Shown shown, string tenant, long snapshotId,
         CancellationToken cancellationToken)
     {
         if (await lake.Reader.AdvanceAsync(shown.Content, snapshotId, TenantData.Scope(tenant), cancellationToken) is not { } content) return null;
         var changed = content.Tables.Where(t => !ReferenceEquals(content.Data[t.Id], shown.Content.Data[t.Id])).ToList();
-        await lake.Reader.ReplaceViewsAsync(target, shown.Views, content with { Tables = changed }, cancellationToken, _ => TenantData.RowFilter(tenant),
+        await lake.Reader.AdvanceViewsAsync(target, shown.Views, content, changed, cancellationToken, _ => TenantData.RowFilter(tenant),
             TenantData.HoldsOnlyRowsOf(tenant), table => TenantData.ColumnsShown(table, tenant));
         return shown with { Content = content };
     }
