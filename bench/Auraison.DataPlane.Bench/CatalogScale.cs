@@ -144,7 +144,8 @@ internal static class CatalogScale
 
     /// <summary>
     /// EXPLAIN through /data/query right after a commit to another table (the session moves forward) and right after
-    /// one to the table itself (the session is rebuilt for the new snapshot), each against the same EXPLAIN again.
+    /// one to the table itself (a one-row ingest, inlined in the catalog: the session follows it in place), each against
+    /// the same EXPLAIN again.
     /// </summary>
     private static async Task<IEnumerable<Result>> PlanningAsync(BenchEnvironment bench, string table, string scale)
     {

@@ -12,6 +12,12 @@ namespace Auraison.DataPlane.Lake.Reading;
 /// </summary>
 public static class InlinedRowMacros
 {
+    /// <summary>
+    /// Whether a table's inlined rows go in a macro: where its view reads a file list kept as a variable, so that
+    /// re-creating the view costs more than the macro does (creating one takes about as long as a small view).
+    /// </summary>
+    public static bool PayOff(TableContent data) => data.Files.Count >= FileListVariables.VariableFrom;
+
     /// <summary>The statement that makes the macro return <paramref name="rows"/> with the table's columns.</summary>
     public static string ReplaceSql(LakeTable table, IReadOnlyList<InlinedRow> rows) =>
         $"CREATE OR REPLACE MACRO {Name(table)}() AS TABLE " + (rows.Count > 0

@@ -111,8 +111,8 @@ public sealed class LakeReader(Lakehouse lake)
     /// <summary>
     /// Moves the views that <paramref name="views"/> describes forward to <paramref name="content"/>, moved forward from
     /// theirs by <see cref="AdvanceAsync"/> (the same files: only rows inlined in the catalog differ), for the tables in
-    /// <paramref name="changed"/>. A view that reads inlined rows keeps reading them from its table's macro, which is
-    /// replaced; a view that read none so far is replaced once, over the same local paths and list variables, so that
+    /// <paramref name="changed"/>. A view that reads inlined rows from its table's macro keeps reading them there, and
+    /// the macro is replaced; other views are replaced, over the same local paths and list variables, so that
     /// connections that set them need nothing new. The filters and columns must be those the views were created with.
     /// </summary>
     public async Task AdvanceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent content, IReadOnlyList<LakeTable> changed,
@@ -134,7 +134,7 @@ public sealed class LakeReader(Lakehouse lake)
         foreach (var table in tables)
         {
             var data = content.Data[table.Id];
-            if (data.InlinedRows.Count > 0)
+            if (data.InlinedRows.Count > 0 && InlinedRowMacros.PayOff(data))
             {
                 await ExecuteAsync(target, InlinedRowMacros.ReplaceSql(table, data.InlinedRows), cancellationToken);
                 views.InlinedRowMacros.Add(table.Id);

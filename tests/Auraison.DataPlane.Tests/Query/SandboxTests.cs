@@ -52,6 +52,8 @@ public class SandboxTests
         "CHECKPOINT",
         "DETACH memory",
         "USE system",
+        "SELECT * FROM lake_inlined_rows_1()",
+        "CREATE OR REPLACE MACRO lake_inlined_rows_1() AS TABLE SELECT 'forged' AS job_id",
     };
 
     [Theory, MemberData(nameof(Attacks))]
