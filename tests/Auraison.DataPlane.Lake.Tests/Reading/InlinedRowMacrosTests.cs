@@ -9,54 +9,32 @@ public class InlinedRowMacrosTests
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task Views_moved_forward_read_the_rows_inlined_since_and_stay_as_they_were_created(LakeMode mode)
     {
-        var ct = TestContext.Current.CancellationToken;
-        await using var test = await TestLake.CreateAsync(mode);
-        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
-        var table = await ManyFilesAsync(lake);
-        await lake.AppendInlinedAsync(table, "SELECT 2 AS n");
-        await using var duck = await QueryDatabase.OpenAsync(ct);
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, ct);
-        var views = await lake.Reader.CreateViewsAsync(duck, content, ct);
-        var viewSql = await ScalarAsync(duck, "SELECT sql FROM duckdb_views() WHERE view_name = 'readings'");
+        await using var views = await ViewsAsync(mode, inlined: true);
+        var viewSql = await views.ScalarAsync("SELECT sql FROM duckdb_views() WHERE view_name = 'readings'");
 
-        var later = await lake.AppendInlinedAsync(table, "SELECT 3 AS n");
-        var advanced = await lake.Reader.AdvanceAsync(content, later.SnapshotId, null, ct);
-        await lake.Reader.AdvanceViewsAsync(duck, views, advanced!, [table], ct);
+        await views.AdvanceAsync("SELECT 3 AS n");
 
-        Assert.Equal($"{Files + 5}", await ScalarAsync(duck, "SELECT sum(n) FROM main.readings"));
-        Assert.Equal(viewSql, await ScalarAsync(duck, "SELECT sql FROM duckdb_views() WHERE view_name = 'readings'"));
+        Assert.Equal($"{Files + 5}", await views.ScalarAsync("SELECT sum(n) FROM main.readings"));
+        Assert.Equal(viewSql, await views.ScalarAsync("SELECT sql FROM duckdb_views() WHERE view_name = 'readings'"));
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_view_that_read_no_inlined_rows_reads_those_inlined_after_it(LakeMode mode)
     {
-        var ct = TestContext.Current.CancellationToken;
-        await using var test = await TestLake.CreateAsync(mode);
-        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
-        var table = await ManyFilesAsync(lake);
-        await using var duck = await QueryDatabase.OpenAsync(ct);
-        var content = await lake.ReadAsync(SnapshotSelector.Latest, ct);
-        var views = await lake.Reader.CreateViewsAsync(duck, content, ct);
+        await using var views = await ViewsAsync(mode, inlined: false);
 
-        var later = await lake.AppendInlinedAsync(table, "SELECT 3 AS n");
-        await lake.Reader.AdvanceViewsAsync(duck, views, (await lake.Reader.AdvanceAsync(content, later.SnapshotId, null, ct))!, [table], ct);
+        await views.AdvanceAsync("SELECT 3 AS n");
 
-        Assert.Equal($"{Files + 3}", await ScalarAsync(duck, "SELECT sum(n) FROM main.readings"));
+        Assert.Equal($"{Files + 3}", await views.ScalarAsync("SELECT sum(n) FROM main.readings"));
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task Catalog_listings_of_the_views_database_show_no_macro(LakeMode mode)
     {
-        var ct = TestContext.Current.CancellationToken;
-        await using var test = await TestLake.CreateAsync(mode);
-        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
-        var table = await ManyFilesAsync(lake);
-        await lake.AppendInlinedAsync(table, "SELECT 2 AS n");
-        await using var duck = await QueryDatabase.OpenAsync(ct);
+        await using var views = await ViewsAsync(mode, inlined: true);
 
-        await lake.Reader.CreateViewsAsync(duck, await lake.ReadAsync(SnapshotSelector.Latest, ct), ct);
-
-        Assert.Equal("main.readings", await ScalarAsync(duck, "SELECT string_agg(table_schema || '.' || table_name, ',') FROM information_schema.tables"));
+        Assert.Equal("1", await views.ScalarAsync(MacroCount));
+        Assert.Equal("main.readings", await views.ScalarAsync("SELECT string_agg(table_schema || '.' || table_name, ',') FROM information_schema.tables"));
     }
 
     [Fact]
@@ -73,18 +51,51 @@ public class InlinedRowMacrosTests
         await lake.Reader.CreateViewsAsync(duck, await lake.ReadAsync(SnapshotSelector.Latest, ct), ct);
 
         Assert.Equal("3", await ScalarAsync(duck, "SELECT sum(n) FROM main.readings"));
-        Assert.Equal("0", await ScalarAsync(duck, "SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE 'lake_inlined_rows_%'"));
+        Assert.Equal("0", await ScalarAsync(duck, MacroCount));
     }
 
     // Tables of fewer files keep their inlined rows in the view (InlinedRowMacros.PayOff).
     private const int Files = FileListVariables.VariableFrom;
 
-    /// <summary>A table of one-row files (each row 1), enough for its view to read its inlined rows from a macro.</summary>
-    private static async Task<LakeTable> ManyFilesAsync(Lakehouse lake)
+    private const string MacroCount = "SELECT count(*) FROM duckdb_functions() WHERE function_name LIKE 'lake_inlined_rows_%'";
+
+    /// <summary>
+    /// Views over a table of one-row files (each row 1), enough for its view to read inlined rows from a macro, and,
+    /// when <paramref name="inlined"/>, one row 2 inlined in the catalog.
+    /// </summary>
+    private static async Task<Scenario> ViewsAsync(LakeMode mode, bool inlined)
     {
+        var ct = TestContext.Current.CancellationToken;
+        var test = await TestLake.CreateAsync(mode);
+        var lake = await Lakehouse.OpenAsync(test.Settings, ct);
         var table = await lake.CreateTableAsync("main", "readings", "n BIGINT");
         for (var i = 0; i < Files; i++) await lake.AppendAsync(table, "SELECT 1 AS n");
-        return table;
+        if (inlined) await lake.AppendInlinedAsync(table, "SELECT 2 AS n");
+        var duck = await QueryDatabase.OpenAsync(ct);
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, ct);
+        return new Scenario(test, lake, table, duck, content, await lake.Reader.CreateViewsAsync(duck, content, ct));
+    }
+
+    private sealed record Scenario(TestLake Test, Lakehouse Lake, LakeTable Table, DuckDBConnection Duck, SnapshotContent Content, CreatedViews Views)
+        : IAsyncDisposable
+    {
+        /// <summary>Inlines the rows of <paramref name="select"/> and moves the views forward to that commit.</summary>
+        public async Task AdvanceAsync(string select)
+        {
+            var ct = TestContext.Current.CancellationToken;
+            var later = await Lake.AppendInlinedAsync(Table, select);
+            var advanced = await Lake.Reader.AdvanceAsync(Content, later.SnapshotId, null, ct);
+            await Lake.Reader.AdvanceViewsAsync(Duck, Views, advanced!, [Table], ct);
+        }
+
+        public Task<string?> ScalarAsync(string sql) => InlinedRowMacrosTests.ScalarAsync(Duck, sql);
+
+        public async ValueTask DisposeAsync()
+        {
+            await Duck.DisposeAsync();
+            await Lake.DisposeAsync();
+            await Test.DisposeAsync();
+        }
     }
 
     private static async Task<string?> ScalarAsync(DuckDBConnection duck, string sql)
