@@ -147,7 +147,9 @@ public sealed class LakeReader(Lakehouse lake)
             {
                 var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
                 var rest = data with { Files = data.Files.Except(vouched).ToList() };
-                var filtered = rest.Files.Count > 0 || inlined is not null || vouched.Count == 0 ? $"SELECT * FROM ({Scan(rest, inlined)}) AS scan WHERE {filter}" : null;
+                var filtered = rest.Files.Count > 0 || rest.InlinedRows.Count > 0 || inlined is not null || vouched.Count == 0
+                    ? $"SELECT * FROM ({Scan(rest, inlined)}) AS scan WHERE {filter}"
+                    : null;
                 body = vouched.Count == 0 ? filtered!
                     : $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes), null)}) AS vouched" + (filtered is null ? "" : $"\nUNION ALL\n{filtered}");
             }

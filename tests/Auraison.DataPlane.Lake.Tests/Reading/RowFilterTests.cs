@@ -32,4 +32,16 @@ public class RowFilterTests
         // Vouching is trusted: a file vouched for is read whole, so callers vouch only by what the partitioning proves.
         Assert.Equal([1L, 2L, 3L], await VisibleAsync(lake, (_, _) => true));
     }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Inlined_rows_are_filtered_too_when_every_file_is_vouched_for(LakeMode mode)
+    {
+        await using var test = await TestLake.CreateAsync(mode);
+        await using var lake = await Lakehouse.OpenAsync(test.Settings, TestContext.Current.CancellationToken);
+        var table = await lake.CreateTableAsync("main", "owned", "n BIGINT, owner VARCHAR");
+        await lake.AppendAsync(table, "SELECT 1 AS n, 'a' AS owner");
+        await lake.AppendInlinedAsync(table, "SELECT 2 AS n, 'a' AS owner UNION ALL SELECT 3, 'b'");
+
+        Assert.Equal([1L, 2L], await VisibleAsync(lake, (_, _) => true));
+    }
 }
