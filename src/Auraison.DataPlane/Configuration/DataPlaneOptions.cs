@@ -231,4 +231,7 @@ public sealed class MaintenanceOptions
 
     /// <summary>Objects no catalog row names are deleted once this old (younger ones may belong to a commit in flight).</summary>
     public int OrphanGraceHours { get; set; } = 24;
+
+    /// <summary>How long a run stays in the maintenance log: each run recorded drops those logged before.</summary>
+    public int KeepRunsDays { get; set; } = 30;
 }

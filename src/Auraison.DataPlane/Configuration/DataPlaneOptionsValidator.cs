@@ -27,8 +27,9 @@ public sealed class DataPlaneOptionsValidator : IValidateOptions<DataPlaneOption
         if (options.Ingest.LingerMilliseconds is < 0 or > 1000) failures.Add("DataPlane:Ingest:LingerMilliseconds must be between 0 and 1000.");
         if (options.Maintenance.StepList().FirstOrDefault(step => !Maintenance.MaintenanceSteps.Names.Contains(step)) is { } unknownStep)
             failures.Add($"DataPlane:Maintenance:Steps has '{unknownStep}'; the steps are {string.Join(", ", Maintenance.MaintenanceSteps.Names)}.");
-        if (options.Maintenance is { IntervalSeconds: < 0 } or { MergeTargetMegabytes: < 1 } or { KeepSnapshotsHours: < 0 } or { CleanupGraceMinutes: < 0 } or { OrphanGraceHours: < 1 })
-            failures.Add("DataPlane:Maintenance settings must not be negative (MergeTargetMegabytes and OrphanGraceHours at least 1).");
+        if (options.Maintenance is { IntervalSeconds: < 0 } or { MergeTargetMegabytes: < 1 } or { KeepSnapshotsHours: < 0 } or { CleanupGraceMinutes: < 0 }
+            or { OrphanGraceHours: < 1 } or { KeepRunsDays: < 1 })
+            failures.Add("DataPlane:Maintenance settings must not be negative (MergeTargetMegabytes, OrphanGraceHours and KeepRunsDays at least 1).");
         if (options.S3.PartSizeMegabytes is < 5 or > 5120) failures.Add("DataPlane:S3:PartSizeMegabytes must be between 5 and 5120 (S3's part sizes).");
         if (options.S3.CacheMegabytes < 1) failures.Add("DataPlane:S3:CacheMegabytes must be at least 1.");
         if (options.Objects.MaxObjectBytes < 1 || options.Objects.UploadUrlMinutes is < 1 or > 7 * 24 * 60)

@@ -1,14 +1,17 @@
 using System.Globalization;
 using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Lake.Catalog;
+using Microsoft.Extensions.Options;
 
 namespace Auraison.DataPlane.Maintenance;
 
 /// <summary>
 /// Who may run a step now, and what runs did. A step is held by one replica at a time through a lease row in the
-/// catalog database (a replica that dies mid-step releases it when the lease ends); every run is logged there.
+/// catalog database (a replica that dies mid-step releases it when the lease ends); every run is logged there, for
+/// <c>Maintenance:KeepRunsDays</c>.
 /// </summary>
-public sealed class MaintenanceRuns(TimeProvider time)
+public sealed class MaintenanceRuns(TimeProvider time, IOptions<DataPlaneOptions> options)
 {
     private static readonly TimeSpan Lease = TimeSpan.FromHours(1);
 
@@ -37,6 +40,7 @@ public sealed class MaintenanceRuns(TimeProvider time)
             CancellationToken.None, step, Replica);
     }
 
+    /// <summary>Logs the run, and drops the runs logged before the log's reach.</summary>
     public async Task RecordAsync(Lakehouse lake, Run run)
     {
         await using var connection = await lake.Catalog.OpenAsync(CancellationToken.None);
@@ -44,6 +48,9 @@ public sealed class MaintenanceRuns(TimeProvider time)
             "INSERT INTO dataplane_maintenance_runs VALUES ($1, $2, $3, $4, CAST($5 AS TIMESTAMP WITH TIME ZONE), $6, $7, $8, $9, $10, $11)",
             CancellationToken.None, run.RunId, run.Step, run.DryRun, run.Outcome, CatalogReader.Timestamp(run.StartedAt), run.Milliseconds, run.Replica,
             run.Snapshots, run.Files, run.Bytes, run.Detail);
+        var oldest = time.GetUtcNow() - TimeSpan.FromDays(options.Value.Maintenance.KeepRunsDays);
+        await connection.ExecuteAsync(null, "DELETE FROM dataplane_maintenance_runs WHERE started_at < CAST($1 AS TIMESTAMP WITH TIME ZONE)",
+            CancellationToken.None, CatalogReader.Timestamp(oldest));
     }
 
     /// <summary>The newest runs, newest first.</summary>

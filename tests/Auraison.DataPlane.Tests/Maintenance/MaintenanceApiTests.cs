@@ -170,6 +170,21 @@ public class MaintenanceApiTests
         Assert.Equal(168, listed.GetProperty("settings").GetProperty("keep_snapshots_hours").GetInt32());
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task The_log_drops_runs_older_than_it_keeps(LakeMode mode)
+    {
+        var time = new MovableTime();
+        await using var app = await DataPlaneApp.StartAsync(mode, services: s => s.AddSingleton<TimeProvider>(time));
+        await RunAsync(app, "flush", dryRun: true);
+        time.Now += TimeSpan.FromDays(30) + TimeSpan.FromMinutes(1);
+
+        await RunAsync(app, "expire", dryRun: true);
+
+        var listed = await app.Client.GetFromJsonAsync<JsonElement>("/data/maintenance", Ct);
+        Assert.Equal(["expire"], listed.GetProperty("runs").EnumerateArray().Select(r => r.GetProperty("step").GetString()));
+        Assert.Equal(30, listed.GetProperty("settings").GetProperty("keep_runs_days").GetInt32());
+    }
+
     [Fact]
     public async Task Only_one_replica_runs_a_step_at_a_time()
     {
