@@ -12,9 +12,10 @@ public sealed class FileCache
     private readonly string _directory;
     private readonly long _capacityBytes;
     private readonly Lock _gate = new();
-    private readonly Dictionary<string, (long Size, long LastUse)> _entries = new(StringComparer.Ordinal);
+    // Each file's node in the use order (most recent first), so that a use and an eviction cost the same at 100,000 files as at ten.
+    private readonly Dictionary<string, LinkedListNode<(string Path, long Size)>> _entries = new(StringComparer.Ordinal);
+    private readonly LinkedList<(string Path, long Size)> _byUse = [];
     private long _totalBytes;
-    private long _clock;
 
     public FileCache(string directory, long capacityBytes)
     {
@@ -60,11 +61,16 @@ public sealed class FileCache
     public void Remove(string key)
     {
         var target = PathFor(key);
-        lock (_gate)
-        {
-            if (_entries.Remove(target, out var entry)) _totalBytes -= entry.Size;
-        }
+        lock (_gate) Forget(target);
         File.Delete(target);
+    }
+
+    /// <summary>Stops tracking a file (under the gate).</summary>
+    private void Forget(string path)
+    {
+        if (!_entries.Remove(path, out var node)) return;
+        _byUse.Remove(node);
+        _totalBytes -= node.Value.Size;
     }
 
     private string PathFor(string key) =>
@@ -74,8 +80,9 @@ public sealed class FileCache
     {
         lock (_gate)
         {
-            if (!_entries.TryGetValue(path, out var entry)) return false;
-            _entries[path] = (entry.Size, ++_clock);
+            if (!_entries.TryGetValue(path, out var node)) return false;
+            _byUse.Remove(node);
+            _byUse.AddFirst(node);
             return true;
         }
     }
@@ -85,15 +92,14 @@ public sealed class FileCache
         List<string> evicted = [];
         lock (_gate)
         {
-            if (_entries.Remove(path, out var previous)) _totalBytes -= previous.Size;
-            _entries[path] = (size, ++_clock);
+            Forget(path);
+            _entries[path] = _byUse.AddFirst((path, size));
             _totalBytes += size;
-            while (_totalBytes > _capacityBytes && _entries.Count > 1)
+            // The file just tracked is first in the order: the last is the least recently used of the others.
+            while (_totalBytes > _capacityBytes && _byUse.Last is { } oldest && oldest != _byUse.First)
             {
-                var oldest = _entries.Where(e => e.Key != path).MinBy(e => e.Value.LastUse);
-                _entries.Remove(oldest.Key);
-                _totalBytes -= oldest.Value.Size;
-                evicted.Add(oldest.Key);
+                Forget(oldest.Value.Path);
+                evicted.Add(oldest.Value.Path);
             }
         }
         // Readers that already opened an evicted file keep their handle; on Linux the bytes live until they close it.

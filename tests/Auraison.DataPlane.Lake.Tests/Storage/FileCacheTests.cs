@@ -23,6 +23,23 @@ public sealed class FileCacheTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_larger_than_the_bound_stays_until_the_next_one_arrives()
+    {
+        var cache = new FileCache(_directory, capacityBytes: 50);
+        var ct = TestContext.Current.CancellationToken;
+        var small = await cache.GetOrDownloadAsync("s3://b/small", Write(10), ct);
+
+        var large = await cache.GetOrDownloadAsync("s3://b/large", Write(100), ct);
+
+        Assert.False(File.Exists(small));
+        Assert.True(File.Exists(large));
+        Assert.Equal(100, cache.TotalBytes);
+        var next = await cache.GetOrDownloadAsync("s3://b/next", Write(10), ct);
+        Assert.False(File.Exists(large));
+        Assert.Equal([next], Directory.EnumerateFiles(_directory));
+    }
+
+    [Fact]
     public async Task A_failed_download_leaves_no_entry_and_no_partial_file()
     {
         var cache = new FileCache(_directory, capacityBytes: 1000);
