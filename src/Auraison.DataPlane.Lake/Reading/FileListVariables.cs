@@ -43,10 +43,13 @@ public sealed class FileListVariables
         foreach (var list in _lists) await SetListAsync(connection, list.Name, list.Paths, cancellationToken);
     }
 
-    /// <summary>Sets the variables rendered since the last call, in the connection creating the views.</summary>
-    internal async Task SetNewAsync(DuckDBConnection connection, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sets the variables rendered since the last call, in the connection creating the views; with
+    /// <paramref name="firstFilesOnly"/> each to its first file, all that creating a view binds.
+    /// </summary>
+    internal async Task SetNewAsync(DuckDBConnection connection, bool firstFilesOnly, CancellationToken cancellationToken)
     {
-        foreach (var list in _lists.Skip(_set)) await SetListAsync(connection, list.Name, list.Paths, cancellationToken);
+        foreach (var list in _lists.Skip(_set)) await SetListAsync(connection, list.Name, firstFilesOnly ? [list.Paths[0]] : list.Paths, cancellationToken);
         _set = _lists.Count;
     }
 
@@ -61,4 +64,11 @@ public sealed class FileListVariables
 }
 
 /// <summary>One file list variable: its name, its data files (all of one table) and their local paths.</summary>
-public sealed record FileList(string Name, IReadOnlyList<DataFileInfo> Files, IReadOnlyList<string> Paths);
+public sealed record FileList(string Name, IReadOnlyList<DataFileInfo> Files, IReadOnlyList<string> Paths)
+{
+    private Dictionary<string, string>? _lakePaths;
+
+    /// <summary>The lake path of the file the list reads at <paramref name="localPath"/>.</summary>
+    public string LakePathOf(string localPath) =>
+        (_lakePaths ??= Paths.Select((path, i) => (path, Files[i].Path)).ToDictionary(p => p.path, p => p.Item2, StringComparer.Ordinal))[localPath];
+}

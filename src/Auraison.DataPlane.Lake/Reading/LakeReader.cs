@@ -97,13 +97,22 @@ public sealed class LakeReader(Lakehouse lake)
     /// <paramref name="columns"/>, when given, is what the view shows of a table: which columns, under which names.
     /// Returns the local paths the views read and the variables holding their long file lists, which another
     /// connection to the database sets with <see cref="FileListVariables.SetAsync"/> before it reads the views.
+    /// With <paramref name="lazy"/>, files in an object store's cache are fetched only where creating a view needs
+    /// them (files read one by one, delete files, lists short enough to stay literals, the first file of the others,
+    /// whose variables this connection sets to that file alone); DuckDB checks that every file of a list exists when
+    /// it binds the list, so a query over lists whose files are not all fetched fails until
+    /// <see cref="LocalizeAsync(IEnumerable{string}, CancellationToken)"/> fetches them.
     /// </summary>
     public async Task<CreatedViews> CreateViewsAsync(DuckDBConnection target, SnapshotContent content, CancellationToken cancellationToken,
         Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
-        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null, bool lazy = false)
     {
         await ExecuteAsync(target, PlanningSettings, cancellationToken);
-        var views = new CreatedViews(await LocalizeAsync(content, cancellationToken), new FileListVariables());
+        lazy &= lake.Storage.CacheDirectory is not null;
+        var paths = lazy
+            ? FilesOf(content).ToDictionary(path => path, lake.Storage.LocalPathOf, StringComparer.Ordinal)
+            : await LocalizeAsync(FilesOf(content), cancellationToken);
+        var views = new CreatedViews(paths, new FileListVariables()) { Lazy = lazy };
         await CreateOrReplaceViewsAsync(target, content, content.Tables, views, rowFilter, passesFilter, columns, cancellationToken);
         return views;
     }
@@ -125,7 +134,7 @@ public sealed class LakeReader(Lakehouse lake)
         await CreateOrReplaceViewsAsync(target, content, withoutMacro, views, rowFilter, passesFilter, columns, cancellationToken);
     }
 
-    private static async Task CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyList<LakeTable> tables, CreatedViews views,
+    private async Task CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyList<LakeTable> tables, CreatedViews views,
         Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns, CancellationToken cancellationToken)
     {
@@ -140,8 +149,9 @@ public sealed class LakeReader(Lakehouse lake)
                 views.InlinedRowMacros.Add(table.Id);
             }
             var inlined = views.InlinedRowMacros.Contains(table.Id) ? InlinedRowMacros.SelectSql(table) : null;
+            var bound = new BoundFiles(views);
             string Scan(TableContent part, string? inlinedRows) =>
-                TableScanSql.Build(table, part, content.Snapshot.Id, path => views.Paths[path], views.FileLists.Render, inlinedRows);
+                TableScanSql.Build(table, part, content.Snapshot.Id, bound.LocalPath, bound.Render, inlinedRows);
             string body;
             if (rowFilter?.Invoke(table) is { } filter)
             {
@@ -157,7 +167,8 @@ public sealed class LakeReader(Lakehouse lake)
                 body = Scan(data, inlined);
             if (columns?.Invoke(table) is { } shown)
                 body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
-            await views.FileLists.SetNewAsync(target, cancellationToken);
+            if (views.Lazy) await LocalizeAsync(bound.Paths, cancellationToken);
+            await views.FileLists.SetNewAsync(target, views.Lazy, cancellationToken);
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
     }
@@ -171,16 +182,22 @@ public sealed class LakeReader(Lakehouse lake)
     private const string PlanningSettings = "SET disabled_optimizers = 'common_subplan'";
 
     /// <summary>Local copies of every file the snapshot reads (the object store itself when it is a local directory).</summary>
-    public async Task<Dictionary<string, string>> LocalizeAsync(SnapshotContent content, CancellationToken cancellationToken)
+    public Task<Dictionary<string, string>> LocalizeAsync(SnapshotContent content, CancellationToken cancellationToken) =>
+        LocalizeAsync(FilesOf(content), cancellationToken);
+
+    /// <summary>Local copies of the files at <paramref name="paths"/> (lake paths), by lake path.</summary>
+    public async Task<Dictionary<string, string>> LocalizeAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
     {
-        var paths = content.Data.Values.SelectMany(d => d.Files)
-            .SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
-            .Distinct(StringComparer.Ordinal).ToList();
         var local = new System.Collections.Concurrent.ConcurrentDictionary<string, string>(StringComparer.Ordinal);
         await Parallel.ForEachAsync(paths, new ParallelOptions { MaxDegreeOfParallelism = ParallelDownloads, CancellationToken = cancellationToken },
             async (path, token) => local[path] = await lake.Storage.GetLocalPathAsync(path, token));
         return new Dictionary<string, string>(local, StringComparer.Ordinal);
     }
+
+    /// <summary>Every file the snapshot reads: data files and their delete files.</summary>
+    private static IEnumerable<string> FilesOf(SnapshotContent content) =>
+        content.Data.Values.SelectMany(d => d.Files).SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
+            .Distinct(StringComparer.Ordinal);
 
     /// <summary>The positions a data file's delete file removes (none without one).</summary>
     public async Task<List<long>> DeletedPositionsAsync(DuckDBConnection work, DataFileInfo file, CancellationToken cancellationToken)
@@ -211,5 +228,37 @@ public sealed record CreatedViews(IReadOnlyDictionary<string, string> Paths, Fil
 {
     public IReadOnlyCollection<string> LocalPaths => [.. Paths.Values];
 
+    /// <summary>Whether files are fetched as reads need them rather than all before the views were made.</summary>
+    public bool Lazy { get; init; }
+
     internal HashSet<long> InlinedRowMacros { get; } = [];
+}
+
+/// <summary>
+/// The lake files creating a view binds: every file read on its own (rows deleted, merged snapshots, delete files)
+/// or in a list short enough to stay a literal, and the first file of each list kept as a variable.
+/// </summary>
+internal sealed class BoundFiles(CreatedViews views)
+{
+    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _inVariables = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _firstOfVariables = new(StringComparer.Ordinal);
+
+    public IEnumerable<string> Paths => _read.Except(_inVariables).Concat(_firstOfVariables);
+
+    public string LocalPath(string path)
+    {
+        _read.Add(path);
+        return views.Paths[path];
+    }
+
+    public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths)
+    {
+        if (paths.Count >= FileListVariables.VariableFrom)
+        {
+            _inVariables.UnionWith(files.Select(f => f.Path));
+            _firstOfVariables.Add(files[0].Path);
+        }
+        return views.FileLists.Render(files, paths);
+    }
 }

@@ -73,7 +73,8 @@ public sealed class FileCache
         _totalBytes -= node.Value.Size;
     }
 
-    private string PathFor(string key) =>
+    /// <summary>The local file of <paramref name="key"/>, whether it is cached now or not.</summary>
+    public string PathFor(string key) =>
         Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".parquet");
 
     private bool Touch(string path)

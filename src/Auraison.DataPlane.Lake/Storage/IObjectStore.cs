@@ -12,6 +12,9 @@ public interface IObjectStore
     /// <summary>A local file with the object's bytes, for DuckDB to read.</summary>
     Task<string> GetLocalPathAsync(string path, CancellationToken cancellationToken);
 
+    /// <summary>Where <see cref="GetLocalPathAsync"/> puts or finds the object's local file, without fetching it.</summary>
+    string LocalPathOf(string path);
+
     Task<bool> ExistsAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>Where local copies live that can be evicted after <see cref="GetLocalPathAsync"/>; null when reads go to the store's own files.</summary>

@@ -17,6 +17,8 @@ internal sealed class InstrumentedObjectStore(IObjectStore inner) : IObjectStore
     public Task<string> GetLocalPathAsync(string path, CancellationToken cancellationToken) =>
         CallAsync("get", () => inner.GetLocalPathAsync(path, cancellationToken));
 
+    public string LocalPathOf(string path) => inner.LocalPathOf(path);
+
     public string? CacheDirectory => inner.CacheDirectory;
 
     public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => CallAsync("exists", () => inner.ExistsAsync(path, cancellationToken));

@@ -21,6 +21,8 @@ public sealed class LocalObjectStore(string root) : IObjectStore
     public Task<string> GetLocalPathAsync(string path, CancellationToken cancellationToken) =>
         File.Exists(path) ? Task.FromResult(path) : throw new FileNotFoundException($"Data file {path} is missing.", path);
 
+    public string LocalPathOf(string path) => path;
+
     public string? CacheDirectory => null;
 
     public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => Task.FromResult(File.Exists(path));

@@ -98,6 +98,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
             await response.WriteResponseStreamToFileAsync(target, append: false, token);
         }, cancellationToken);
 
+    public string LocalPathOf(string path) => _cache.PathFor(path);
+
     public string? CacheDirectory => _cache.Directory;
 
     public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)

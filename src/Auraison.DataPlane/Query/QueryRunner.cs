@@ -114,8 +114,8 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         }, cancellationToken);
 
     /// <summary>
-    /// Runs a read; when a file it needs was evicted from the local cache since the session was built, copies the
-    /// session's evicted files back and runs it once more (a cache too small for one read's files still fails).
+    /// Runs a read; when a file it needs is not in the local cache (not fetched yet, or evicted since), fetches every
+    /// file of the session that is not and runs it once more (a cache too small for one read's files still fails).
     /// </summary>
     private static async Task<T> WithFilesAsync<T>(QuerySession session, Func<Task<T>> read, CancellationToken cancellationToken)
     {
@@ -125,7 +125,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         }
         catch (SessionFilesGoneException)
         {
-            await session.Files.FetchAgainAsync(cancellationToken);
+            await session.Files.FetchAllAsync(cancellationToken);
             return await read();
         }
     }

@@ -159,9 +159,17 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
         }
     }
 
-    /// <summary>The files of each list a query's filter can match, when it can leave some out (<see cref="FilePruner"/>).</summary>
-    public Task<IReadOnlyDictionary<string, IReadOnlyList<string>>?> NarrowAsync(TableConditions? conditions, CancellationToken cancellationToken) =>
-        pruner.NarrowAsync(conditions, cancellationToken);
+    /// <summary>
+    /// The files of each list a query's filter can match, when it can leave some out (<see cref="FilePruner"/>), fetched
+    /// into the cache: a session that fetches files as reads need them then reads only those.
+    /// </summary>
+    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>?> NarrowAsync(TableConditions? conditions, CancellationToken cancellationToken)
+    {
+        var narrowed = await pruner.NarrowAsync(conditions, cancellationToken);
+        if (narrowed is not null && Files.CacheDirectory is not null)
+            await Files.FetchAsync(narrowed.SelectMany(list => list.Value.Select(fileLists.Lists.First(l => l.Name == list.Key).LakePathOf)), cancellationToken);
+        return narrowed;
+    }
 
     internal void Return(SessionConnection lease)
     {

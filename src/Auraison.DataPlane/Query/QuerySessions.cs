@@ -198,7 +198,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var query = options.Value.Query;
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
-            var views = await TenantViews.CreateAsync(lake, root, tenant, snapshotId, allowed, only, cancellationToken);
+            var views = await TenantViews.CreateAsync(lake, root, tenant, snapshotId, allowed, only, cancellationToken, lazy: true);
             async Task<bool> AdvanceViewsAsync(DuckDBConnection database, long later, CancellationToken token)
             {
                 if (await TenantViews.AdvanceAsync(lake, database, views, tenant, later, token) is not { } advanced) return false;
@@ -215,7 +215,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             await SessionSandbox.LockAsync(root, views.Views.LocalPaths, cancellationToken);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
                 new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)),
-                new SessionFiles(lake.Storage.CacheDirectory, token => lake.Reader.LocalizeAsync(views.Content, token)), AdvanceViewsAsync);
+                new SessionFiles(lake.Storage.CacheDirectory, token => lake.Reader.LocalizeAsync(views.Content, token),
+                    (files, token) => lake.Reader.LocalizeAsync(files, token)), AdvanceViewsAsync);
         }
         catch
         {

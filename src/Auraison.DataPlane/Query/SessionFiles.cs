@@ -4,11 +4,15 @@ namespace Auraison.DataPlane.Query;
 
 /// <summary>
 /// The local copies of lake files a session reads: where the object store's cache keeps them (none for a local
-/// directory), and how to copy those evicted since back to the same paths, so that the session's views and file
-/// access stay as they are.
+/// directory), and how to copy them there, all (those not fetched yet or evicted since) or some by lake path, at
+/// the paths the session's views and file access name.
 /// </summary>
-public sealed record SessionFiles(string? CacheDirectory, Func<CancellationToken, Task> FetchAgainAsync)
+public sealed record SessionFiles(string? CacheDirectory, Func<CancellationToken, Task> FetchAllAsync,
+    Func<IEnumerable<string>, CancellationToken, Task> FetchAsync)
 {
-    /// <summary>Whether DuckDB failed because a file it read left the cache (it then fails to open it, or, taking it for a directory, to list it).</summary>
+    /// <summary>
+    /// Whether DuckDB failed because a file it read is not in the cache (it then fails to open it, or, taking it for a
+    /// directory, to list it, or finds no file of that name when it binds a list).
+    /// </summary>
     public bool Gone(DuckDBException exception) => CacheDirectory is { } cache && exception.Message.Contains(cache, StringComparison.Ordinal);
 }

@@ -24,8 +24,9 @@ public static class TenantViews
     /// <summary>A table as a view shows it: the lake table, and its stored columns by the names the view gives them.</summary>
     public sealed record ShownTable(LakeTable Table, IReadOnlyDictionary<string, LakeColumn> Columns);
 
+    /// <remarks>With <paramref name="lazy"/> cached files are fetched as reads need them (<see cref="LakeReader.CreateViewsAsync"/>).</remarks>
     public static async Task<Shown> CreateAsync(Lakehouse lake, DuckDBConnection target, string tenant, long snapshotId, Func<TableName, bool> allowed,
-        IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
+        IReadOnlySet<TableName>? only, CancellationToken cancellationToken, bool lazy = false)
     {
         HashSet<TableName> forbidden = [];
         var content = TenantData.Visible(await lake.ReadAsync(SnapshotSelector.ById(snapshotId), cancellationToken,
@@ -39,7 +40,7 @@ public static class TenantViews
             only?.Select(t => t.ToString()).ToList()), tenant);
         var columnsShown = content.Tables.ToDictionary(t => t.Id, t => TenantData.ColumnsShown(t, tenant));
         var views = await lake.Reader.CreateViewsAsync(target, content, cancellationToken, _ => TenantData.RowFilter(tenant), TenantData.HoldsOnlyRowsOf(tenant),
-            table => columnsShown[table.Id]);
+            table => columnsShown[table.Id], lazy);
         var shown = content.Tables.ToDictionary(t => new TableName(t.SchemaName, t.Name), t => new ShownTable(t,
             columnsShown[t.Id].ToDictionary(c => c.Shown, c => t.Columns.First(s => s.Name == c.Stored), StringComparer.OrdinalIgnoreCase)));
         return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown, content);

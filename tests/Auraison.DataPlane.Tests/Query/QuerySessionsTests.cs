@@ -146,6 +146,25 @@ public class QuerySessionsTests
         Assert.Equal($"[[{files},{files - 1}]]", reply.GetProperty("rows").GetRawText());
     }
 
+    [Fact]
+    public async Task A_session_fetches_the_files_a_pruned_query_reads_and_the_rest_only_when_a_query_reads_them()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Production, DataPlaneApp.FilesOnly);
+        const int files = Lake.Reading.FileListVariables.VariableFrom + 6;
+        for (var i = 0; i < files; i++) await app.IngestOkAsync("acme", "many_files", new object[] { new { n = i } });
+        await app.StopAsync();
+        var cache = Path.Combine(app.Lake.WorkDirectory, "cache");
+        foreach (var copy in Directory.EnumerateFiles(cache)) File.Delete(copy);
+        app.Restart();
+
+        Assert.Equal("1", await app.ScalarAsync("acme", "SELECT count(*) FROM many_files WHERE n = 40"));
+        var fetchedForPrunedQuery = Directory.EnumerateFiles(cache).Count();
+        Assert.Equal(files.ToString(System.Globalization.CultureInfo.InvariantCulture), await app.ScalarAsync("acme", "SELECT count(*) FROM many_files"));
+
+        Assert.InRange(fetchedForPrunedQuery, 1, 2); // the file with n = 40, and the list's first file, which every query binds
+        Assert.Equal(files, Directory.EnumerateFiles(cache).Count());
+    }
+
     private static readonly IReadOnlySet<TableName> First = new HashSet<TableName> { new("main", "first") };
 
     /// <summary>
