@@ -140,37 +140,49 @@ public sealed class LakeReader(Lakehouse lake)
     {
         foreach (var schema in tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
             await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
+        var bound = views.Lazy ? new BoundFiles(views) : null;
+        List<(LakeTable Table, string? Macro, string Body)> made = [];
         foreach (var table in tables)
         {
             var data = content.Data[table.Id];
-            if (data.InlinedRows.Count > 0 && InlinedRowMacros.PayOff(data))
-            {
-                await ExecuteAsync(target, InlinedRowMacros.ReplaceSql(table, data.InlinedRows), cancellationToken);
-                views.InlinedRowMacros.Add(table.Id);
-            }
-            var inlined = views.InlinedRowMacros.Contains(table.Id) ? InlinedRowMacros.SelectSql(table) : null;
-            var bound = new BoundFiles(views);
-            string Scan(TableContent part, string? inlinedRows) =>
-                TableScanSql.Build(table, part, content.Snapshot.Id, bound.LocalPath, bound.Render, inlinedRows);
-            string body;
-            if (rowFilter?.Invoke(table) is { } filter)
-            {
-                var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
-                var rest = data with { Files = data.Files.Except(vouched).ToList() };
-                var filtered = rest.Files.Count > 0 || rest.InlinedRows.Count > 0 || inlined is not null || vouched.Count == 0
-                    ? $"SELECT * FROM ({Scan(rest, inlined)}) AS scan WHERE {filter}"
-                    : null;
-                body = vouched.Count == 0 ? filtered!
-                    : $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes), null)}) AS vouched" + (filtered is null ? "" : $"\nUNION ALL\n{filtered}");
-            }
-            else
-                body = Scan(data, inlined);
-            if (columns?.Invoke(table) is { } shown)
-                body = $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored";
-            if (views.Lazy) await LocalizeAsync(bound.Paths, cancellationToken);
-            await views.FileLists.SetNewAsync(target, views.Lazy, cancellationToken);
+            var macro = data.InlinedRows.Count > 0 && InlinedRowMacros.PayOff(data) ? InlinedRowMacros.ReplaceSql(table, data.InlinedRows) : null;
+            if (macro is not null) views.InlinedRowMacros.Add(table.Id);
+            made.Add((table, macro, ViewSql(table, data, content.Snapshot.Id, views, bound, rowFilter, passesFilter, columns)));
+        }
+        // What the views bind is fetched in one go, before the first of them is created.
+        if (bound is not null) await LocalizeAsync(bound.Paths, cancellationToken);
+        await views.FileLists.SetNewAsync(target, views.Lazy, cancellationToken);
+        foreach (var (table, macro, body) in made)
+        {
+            if (macro is not null) await ExecuteAsync(target, macro, cancellationToken);
             await ExecuteAsync(target, $"CREATE OR REPLACE VIEW {SqlText.Qualified(table.SchemaName, table.Name)} AS {body}", cancellationToken);
         }
+    }
+
+    /// <summary>The SELECT a table's view is made of; <paramref name="bound"/>, when given, notes the files it binds.</summary>
+    private static string ViewSql(LakeTable table, TableContent data, long snapshotId, CreatedViews views, BoundFiles? bound,
+        Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns)
+    {
+        var inlined = views.InlinedRowMacros.Contains(table.Id) ? InlinedRowMacros.SelectSql(table) : null;
+        string Scan(TableContent part, string? inlinedRows) => TableScanSql.Build(table, part, snapshotId,
+            bound is null ? path => views.Paths[path] : bound.LocalPath, bound is null ? views.FileLists.Render : bound.Render, inlinedRows);
+        string body;
+        if (rowFilter?.Invoke(table) is { } filter)
+        {
+            var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
+            var rest = data with { Files = data.Files.Except(vouched).ToList() };
+            var filtered = rest.Files.Count > 0 || rest.InlinedRows.Count > 0 || inlined is not null || vouched.Count == 0
+                ? $"SELECT * FROM ({Scan(rest, inlined)}) AS scan WHERE {filter}"
+                : null;
+            body = vouched.Count == 0 ? filtered!
+                : $"SELECT * FROM ({Scan(new TableContent(vouched, [], data.InlinedDeletes), null)}) AS vouched" + (filtered is null ? "" : $"\nUNION ALL\n{filtered}");
+        }
+        else
+            body = Scan(data, inlined);
+        return columns?.Invoke(table) is { } shown
+            ? $"SELECT {string.Join(", ", shown.Select(c => $"{SqlText.Identifier(c.Stored)} AS {SqlText.Identifier(c.Shown)}"))} FROM ({body}) AS stored"
+            : body;
     }
 
     /// <summary>
