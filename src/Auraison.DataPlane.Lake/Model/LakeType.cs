@@ -55,16 +55,11 @@ public sealed record LakeType(string Name, IReadOnlyList<LakeField> Children)
     /// <summary>The type as DuckDB displays it: like <see cref="ToDuckDb"/>, with plain field names unquoted.</summary>
     public override string ToString() => Name switch
     {
-        "struct" => "STRUCT(" + string.Join(", ", Children.Select(c => $"{DisplayName(c.Name)} {c.Type}")) + ")",
+        "struct" => "STRUCT(" + string.Join(", ", Children.Select(c => $"{Catalog.SqlText.DisplayIdentifier(c.Name)} {c.Type}")) + ")",
         "list" => Children[0].Type + "[]",
         "map" => $"MAP({Children[0].Type}, {Children[1].Type})",
         _ => ToDuckDb(),
     };
-
-    private static string DisplayName(string name) =>
-        name.Length > 0 && (char.IsAsciiLetterLower(name[0]) || name[0] == '_') && name.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')
-            ? name
-            : Catalog.SqlText.Identifier(name);
 
     public bool Equals(LakeType? other) =>
         other is not null && Name == other.Name && Children.SequenceEqual(other.Children);

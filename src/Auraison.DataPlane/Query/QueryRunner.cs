@@ -1,3 +1,4 @@
+using System.Globalization;
 using Auraison.DataPlane.Configuration;
 using Auraison.DataPlane.Hosting;
 using DuckDB.NET.Data;
@@ -57,42 +58,40 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
 
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(limits.TimeoutSeconds));
-        await using var command = connection.CreateCommand();
-        await using var registration = timeout.Token.Register(command.Cancel);
         try
         {
-            IReadOnlyList<QueryColumn>? described = null;
-            var (bound, since, upTo) = await session.BindAsync(async () =>
-            {
-                described = session.Columns(sql) ?? session.RememberColumns(sql, await DescribeAsync(connection, sql, cancellationToken));
-                command.CommandText = described is null ? sql : GeometryAsText.Wrap(sql, described);
-                return await command.ExecuteReaderAsync(timeout.Token);
-            }, timeout.Token);
-            await using var reader = bound;
+            var ((columns, rows), since, upTo) = await session.BindAsync(
+                () => Task.FromResult(Read(connection, Capped(sql, cap), session, timeout.Token)), timeout.Token);
             if (snapshot is { } asked && (asked < since || asked > upTo)) throw new SessionMovedException();
-            var columns = Enumerable.Range(0, reader.FieldCount)
-                .Select(i => new QueryColumn(reader.GetName(i), described?.ElementAtOrDefault(i)?.Type ?? reader.GetDataTypeName(i).ToUpperInvariant())).ToList();
-            List<object?[]> rows = [];
-            var truncated = false;
-            while (await reader.ReadAsync(timeout.Token))
-            {
-                if (rows.Count == cap) { truncated = true; break; }
-                var row = new object?[reader.FieldCount];
-                for (var i = 0; i < row.Length; i++) row[i] = QueryValues.ToJson(reader.IsDBNull(i) ? null : reader.GetValue(i), columns[i].Type);
-                rows.Add(row);
-            }
-            return new QueryReply(columns, rows, rows.Count, truncated, snapshot ?? upTo);
+            var truncated = rows.Count > cap;
+            if (truncated) rows.RemoveAt(cap);
+            return new QueryReply(columns.Select(c => new QueryColumn(c.Name, c.Type.Name)).ToList(), rows, rows.Count, truncated, snapshot ?? upTo);
         }
         catch (Exception e) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
             throw new QueryFailedException(StatusCodes.Status504GatewayTimeout, "Query timeout",
                 $"The query ran longer than {limits.TimeoutSeconds} s and was cancelled ({e.GetType().Name}).");
         }
-        catch (DuckDBException e)
+        catch (DuckDbQueryException e)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             if (session.Files.Gone(e)) throw new SessionFilesGoneException(e);
             throw new QueryFailedException(StatusCodes.Status400BadRequest, "Query failed", Sanitize(e.Message, await lakes.GetAsync(cancellationToken)));
         }
+    }
+
+    // The row past the cap tells that the result was cut; EXPLAIN answers a few rows and cannot be a subquery.
+    private static string Capped(string sql, int cap) =>
+        SqlGuard.IsExplain(sql) ? sql : $"SELECT * FROM {SqlGuard.AsSubquery(sql)} LIMIT {(cap + 1).ToString(CultureInfo.InvariantCulture)}";
+
+    // The session remembers each query's columns: a repeated query whose result needs converting runs converted at once.
+    private static (IReadOnlyList<ResultColumn> Columns, List<object?[]> Rows) Read(DuckDBConnection connection, string sql, QuerySession session,
+        CancellationToken cancellationToken)
+    {
+        var known = session.Columns(sql);
+        var shown = DirectResult.ReadShown(connection, sql, known, cancellationToken);
+        if (known is null) session.RememberColumns(sql, shown.Columns);
+        return shown;
     }
 
     public static QueryFailedException Refused(GuardRefusal refusal) =>
@@ -143,24 +142,6 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
             rows.Add(Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName,
                 i => QueryValues.ToJson(reader.IsDBNull(i) ? null : reader.GetValue(i), reader.GetDataTypeName(i))));
         return rows;
-    }
-
-    // DESCRIBE binds without running: exact type names (STRUCT(...), DECIMAL(p,s)) that the reader does not give.
-    private static async Task<List<QueryColumn>?> DescribeAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await using var describe = connection.CreateCommand();
-            describe.CommandText = $"DESCRIBE ({sql.Trim().TrimEnd(';')})";
-            await using var reader = await describe.ExecuteReaderAsync(cancellationToken);
-            List<QueryColumn> columns = [];
-            while (await reader.ReadAsync(cancellationToken)) columns.Add(new QueryColumn(reader.GetString(0), reader.GetString(1)));
-            return columns;
-        }
-        catch (DuckDBException)
-        {
-            return null;
-        }
     }
 
     /// <summary>DuckDB's message without the server's paths.</summary>

@@ -106,16 +106,16 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
     /// <summary>Tables that exist but the tenant's policy does not allow.</summary>
     public IReadOnlySet<TableName> Forbidden { get; } = forbidden;
 
-    // Result columns by SQL text: a snapshot's tables never change, so a repeated query skips its DESCRIBE.
+    // Result columns by SQL text: the session's tables keep their columns, so a repeated query whose result needs
+    // converting to text (ResultAsText) runs converted at once.
     private const int RememberedQueries = 256;
-    private readonly ConcurrentDictionary<string, IReadOnlyList<QueryColumn>> _columns = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IReadOnlyList<ResultColumn>> _columns = new(StringComparer.Ordinal);
 
-    public IReadOnlyList<QueryColumn>? Columns(string sql) => _columns.GetValueOrDefault(sql);
+    public IReadOnlyList<ResultColumn>? Columns(string sql) => _columns.GetValueOrDefault(sql);
 
-    public IReadOnlyList<QueryColumn>? RememberColumns(string sql, IReadOnlyList<QueryColumn>? columns)
+    public void RememberColumns(string sql, IReadOnlyList<ResultColumn> columns)
     {
-        if (columns is not null && _columns.Count < RememberedQueries) _columns.TryAdd(sql, columns);
-        return columns;
+        if (_columns.Count < RememberedQueries) _columns.TryAdd(sql, columns);
     }
 
     // Connections with the file-list variables set, kept for the next query: setting a list of 100,000 paths costs

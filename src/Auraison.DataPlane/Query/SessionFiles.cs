@@ -1,5 +1,3 @@
-using DuckDB.NET.Data;
-
 namespace Auraison.DataPlane.Query;
 
 /// <summary>
@@ -14,5 +12,5 @@ public sealed record SessionFiles(string? CacheDirectory, Func<CancellationToken
     /// Whether DuckDB failed because a file it read is not in the cache (it then fails to open it, or, taking it for a
     /// directory, to list it, or finds no file of that name when it binds a list).
     /// </summary>
-    public bool Gone(DuckDBException exception) => CacheDirectory is { } cache && exception.Message.Contains(cache, StringComparison.Ordinal);
+    public bool Gone(Exception exception) => CacheDirectory is { } cache && exception.Message.Contains(cache, StringComparison.Ordinal);
 }

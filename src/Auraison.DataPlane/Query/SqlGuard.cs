@@ -39,6 +39,11 @@ public static partial class SqlGuard
     [GeneratedRegex(@"^\s*EXPLAIN(\s+ANALYZE)?\s+", RegexOptions.IgnoreCase)]
     private static partial Regex ExplainPrefix();
 
+    public static bool IsExplain(string sql) => ExplainPrefix().IsMatch(sql);
+
+    /// <summary>The query as a subquery; its own lines, so that a comment ending it ends before the parenthesis.</summary>
+    public static string AsSubquery(string sql) => $"(\n{sql.Trim().TrimEnd(';')}\n)";
+
     /// <summary>Parses the query once, with DuckDB's own parser (no data needed): what the guard and the session builder look at.</summary>
     public static async Task<ParsedQuery> ParseAsync(DuckDBConnection parser, string sql, CancellationToken cancellationToken)
     {

@@ -63,6 +63,38 @@ public class QueryApiTests
         Assert.Equal(3, smaller.GetProperty("rows").GetArrayLength());
     }
 
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Lists_with_nulls_and_month_intervals_answer_as_json(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        await app.IngestOkAsync("acme", "missions", new object[] { new { id = "m1", waypoints = new int?[] { 1, null, 3 } } });
+
+        var reply = await app.QueryAsync("acme", "SELECT waypoints, INTERVAL 2 MONTH + INTERVAL 90 MINUTE AS planned FROM missions");
+
+        Assert.Equal("""[[[1,null,3],"2 months 01:30:00"]]""", reply.GetProperty("rows").GetRawText());
+        Assert.Equal("BIGINT[]", reply.GetProperty("columns")[0].GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task A_query_ending_in_a_comment_runs()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+
+        var reply = await app.QueryAsync("acme", "SELECT 42 AS answer -- the only one");
+
+        Assert.Equal("[[42]]", reply.GetProperty("rows").GetRawText());
+    }
+
+    [Fact]
+    public async Task Columns_of_the_same_name_answer_under_distinct_names()
+    {
+        await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded);
+
+        var reply = await app.QueryAsync("acme", "SELECT 1 AS id, 2 AS id");
+
+        Assert.Equal(["id", "id_1"], reply.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()));
+    }
+
     [Fact]
     public async Task A_query_running_past_the_timeout_is_cancelled_with_504()
     {
