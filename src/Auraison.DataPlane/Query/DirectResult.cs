@@ -25,14 +25,19 @@ public sealed class DirectResult : IDisposable
 
     private DirectResult(DuckDBResult result, IReadOnlyList<ResultColumn> columns) => (_result, Columns) = (result, columns);
 
-    /// <summary>Runs <paramref name="sql"/>; cancelling interrupts it (DuckDB then fails it, the caller tells why).</summary>
-    public static DirectResult Run(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="sql"/>, with <paramref name="args"/> for its <c>$1</c>, <c>$2</c>… (then prepared first);
+    /// cancelling interrupts it (DuckDB then fails it, the caller tells why).
+    /// </summary>
+    public static DirectResult Run(DuckDBConnection connection, string sql, CancellationToken cancellationToken, params object?[] args)
     {
         cancellationToken.ThrowIfCancellationRequested();
         DuckDBState state;
         DuckDBResult result;
         using (cancellationToken.Register(() => NativeMethods.Startup.DuckDBInterrupt(connection.NativeConnection)))
-            state = NativeMethods.Query.DuckDBQuery(connection.NativeConnection, sql, out result);
+            state = args.Length == 0
+                ? NativeMethods.Query.DuckDBQuery(connection.NativeConnection, sql, out result)
+                : RunPrepared(connection, sql, args, out result);
         try
         {
             if (state != DuckDBState.Success) throw new DuckDbQueryException(NativeMethods.Query.DuckDBResultError(ref result));
@@ -50,21 +55,46 @@ public sealed class DirectResult : IDisposable
         }
     }
 
+    private static DuckDBState RunPrepared(DuckDBConnection connection, string sql, object?[] args, out DuckDBResult result)
+    {
+        using var statement = Prepare(connection, sql);
+        for (var i = 0; i < args.Length; i++)
+        {
+            var position = i + 1;
+            var bound = args[i] switch
+            {
+                null => NativeMethods.PreparedStatements.DuckDBBindNull(statement, position),
+                string text => NativeMethods.PreparedStatements.DuckDBBindVarchar(statement, position, text),
+                long number => NativeMethods.PreparedStatements.DuckDBBindInt64(statement, position, number),
+                Guid id => NativeMethods.PreparedStatements.DuckDBBindVarchar(statement, position, id.ToString()),
+                var other => throw new ArgumentException($"A ${position} of type {other.GetType().Name} cannot be bound.", nameof(args)),
+            };
+            if (bound != DuckDBState.Success) throw new DuckDbQueryException($"${position} cannot be bound: {NativeMethods.PreparedStatements.DuckDBPrepareError(statement)}");
+        }
+        return NativeMethods.PreparedStatements.DuckDBExecutePrepared(statement, out result);
+    }
+
+    private static DuckDBPreparedStatement Prepare(DuckDBConnection connection, string sql)
+    {
+        if (NativeMethods.PreparedStatements.DuckDBPrepare(connection.NativeConnection, sql, out var statement) == DuckDBState.Success) return statement;
+        using (statement) throw new DuckDbQueryException(NativeMethods.PreparedStatements.DuckDBPrepareError(statement));
+    }
+
     /// <summary>
     /// Runs <paramref name="sql"/> and reads its rows, with the columns <see cref="ResultAsText"/> names converted to
     /// text: at once when <paramref name="known"/> (its columns from an earlier run) has such a column, else by running
     /// it again once its result shows one.
     /// </summary>
     public static (IReadOnlyList<ResultColumn> Columns, List<object?[]> Rows) ReadShown(DuckDBConnection connection, string sql,
-        IReadOnlyList<ResultColumn>? known, CancellationToken cancellationToken)
+        IReadOnlyList<ResultColumn>? known, CancellationToken cancellationToken, params object?[] args)
     {
         if (known is not null && ResultAsText.Needed(known)) return (known, RowsOf(ResultAsText.Wrap(sql, known)));
-        using var result = Run(connection, sql, cancellationToken);
+        using var result = Run(connection, sql, cancellationToken, args);
         return (result.Columns, ResultAsText.Needed(result.Columns) ? RowsOf(ResultAsText.Wrap(sql, result.Columns)) : result.ReadRows());
 
         List<object?[]> RowsOf(string text)
         {
-            using var converted = Run(connection, text, cancellationToken);
+            using var converted = Run(connection, text, cancellationToken, args);
             return converted.ReadRows();
         }
     }

@@ -106,7 +106,7 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
             {
                 return await ReadTrustedAsync(session, sql, cancellationToken, args);
             }
-            catch (DuckDBException e) when (session.Files.Gone(e))
+            catch (DuckDbQueryException e) when (session.Files.Gone(e))
             {
                 throw new SessionFilesGoneException(e);
             }
@@ -133,15 +133,8 @@ public sealed class QueryRunner(IOptions<DataPlaneOptions> options, LakeAccessor
         object?[] args)
     {
         await using var lease = await session.ConnectAsync(cancellationToken);
-        await using var command = lease.Connection.CreateCommand();
-        command.CommandText = sql;
-        foreach (var arg in args) command.Parameters.Add(new DuckDBParameter(arg ?? DBNull.Value));
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        List<Dictionary<string, object?>> rows = [];
-        while (await reader.ReadAsync(cancellationToken))
-            rows.Add(Enumerable.Range(0, reader.FieldCount).ToDictionary(reader.GetName,
-                i => QueryValues.ToJson(reader.IsDBNull(i) ? null : reader.GetValue(i), reader.GetDataTypeName(i))));
-        return rows;
+        var (columns, rows) = DirectResult.ReadShown(lease.Connection, sql, null, cancellationToken, args);
+        return rows.Select(row => columns.Select((column, i) => (column.Name, Value: row[i])).ToDictionary(c => c.Name, c => c.Value)).ToList();
     }
 
     /// <summary>DuckDB's message without the server's paths.</summary>

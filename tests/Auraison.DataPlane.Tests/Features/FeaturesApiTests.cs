@@ -55,6 +55,23 @@ public class FeaturesApiTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_list_feature_holding_nulls_is_served_whole(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, ManualMaterialization);
+        await app.IngestOkAsync("acme", "event_log.ranges", new object[] { new { robot_id = "r1", at = "2026-11-30T10:00:00Z", beams = new double?[] { 1.5, null, 2.0 } } });
+        var declared = await app.Client.PutAsJsonAsync("/data/features/ranges",
+            new { tenant_id = "acme", source = "event_log.ranges", entity = "robot_id", timestamp = "at", features = new[] { "beams" } }, DataPlaneApp.Ct);
+        Assert.Equal(HttpStatusCode.Created, declared.StatusCode);
+
+        var response = await app.Client.PostAsJsonAsync("/data/features/historical",
+            new { tenant_id = "acme", view = "ranges", rows = new[] { new { robot_id = "r1", at = "2026-11-30T11:00:00Z" } } }, DataPlaneApp.Ct);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var rows = (await response.Content.ReadFromJsonAsync<JsonElement>(DataPlaneApp.Ct)).GetProperty("rows");
+        Assert.Equal("[1.5,null,2]", rows[0].GetProperty("beams").GetRawText());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_value_older_than_the_ttl_or_from_after_the_row_is_not_served(LakeMode mode)
     {
         await using var app = await StartWithBatteryAsync(mode, ttlSeconds: 3600);
