@@ -64,11 +64,4 @@ public sealed class FileListVariables
 }
 
 /// <summary>One file list variable: its name, its data files (all of one table) and their local paths.</summary>
-public sealed record FileList(string Name, IReadOnlyList<DataFileInfo> Files, IReadOnlyList<string> Paths)
-{
-    private Dictionary<string, string>? _lakePaths;
-
-    /// <summary>The lake path of the file the list reads at <paramref name="localPath"/>.</summary>
-    public string LakePathOf(string localPath) =>
-        (_lakePaths ??= Paths.Select((path, i) => (path, Files[i].Path)).ToDictionary(p => p.path, p => p.Item2, StringComparer.Ordinal))[localPath];
-}
+public sealed record FileList(string Name, IReadOnlyList<DataFileInfo> Files, IReadOnlyList<string> Paths);

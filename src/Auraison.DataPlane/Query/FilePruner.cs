@@ -20,11 +20,11 @@ public sealed class FilePruner(FileListVariables fileLists, IReadOnlyDictionary<
     private readonly ConcurrentDictionary<(long Table, long Column), Lazy<Task<Dictionary<long, FileColumnStats>>>> _stats = new();
 
     /// <summary>
-    /// The file lists of the table a query filters that can be read in part: for each list of that table, the files
-    /// whose statistics do not rule out every row the conditions match (at least one file, so the view still binds).
-    /// Null when nothing can be left out.
+    /// The file lists of the table a query filters that can be read in part: for each list of that table, the same list
+    /// holding only the files whose statistics do not rule out every row the conditions match (at least one file, so
+    /// the view still binds). Null when nothing can be left out.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>?> NarrowAsync(TableConditions? conditions, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FileList>?> NarrowAsync(TableConditions? conditions, CancellationToken cancellationToken)
     {
         if (conditions is null || !shown.TryGetValue(conditions.Table, out var table)) return null;
         var lists = fileLists.Lists.Where(l => l.Files.Count > 0 && l.Files[0].TableId == table.Table.Id).ToList();
@@ -35,11 +35,11 @@ public sealed class FilePruner(FileListVariables fileLists, IReadOnlyDictionary<
             if (await StatsAsync(table.Table.Id, column, cancellationToken) is { } stats) byColumn[column] = stats;
             else return null;
         bool MayMatch(DataFileInfo file) => bounds.All(b => !byColumn[b.Bound.ColumnId].TryGetValue(file.Id, out var stats) || b.Bound.MayMatch(b.Type, stats));
-        Dictionary<string, IReadOnlyList<string>> narrowed = [];
+        List<FileList> narrowed = [];
         foreach (var list in lists)
         {
-            var kept = list.Paths.Where((_, i) => MayMatch(list.Files[i])).ToList();
-            if (kept.Count < list.Paths.Count) narrowed[list.Name] = kept.Count > 0 ? kept : [list.Paths[0]];
+            var kept = Enumerable.Range(0, list.Files.Count).Where(i => MayMatch(list.Files[i])).DefaultIfEmpty(0).ToList();
+            if (kept.Count < list.Files.Count) narrowed.Add(list with { Files = [.. kept.Select(i => list.Files[i])], Paths = [.. kept.Select(i => list.Paths[i])] });
         }
         return narrowed.Count > 0 ? narrowed : null;
     }

@@ -128,7 +128,7 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
     /// A connection to the session's database, ready to read its views; disposing the lease keeps it for the next query.
     /// The lists in <paramref name="narrowed"/> hold only those files (<see cref="NarrowAsync"/>), all others all of theirs.
     /// </summary>
-    public async Task<SessionConnection> ConnectAsync(CancellationToken cancellationToken, IReadOnlyDictionary<string, IReadOnlyList<string>>? narrowed = null)
+    public async Task<SessionConnection> ConnectAsync(CancellationToken cancellationToken, IReadOnlyList<FileList>? narrowed = null)
     {
         SessionConnection? lease = null;
         try
@@ -140,15 +140,16 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
                 await connection.OpenAsync(cancellationToken);
                 await fileLists.SetAsync(connection, cancellationToken);
             }
-            foreach (var name in lease.Narrowed.Where(n => narrowed?.ContainsKey(n) != true).ToList())
+            narrowed ??= [];
+            foreach (var name in lease.Narrowed.Where(n => narrowed.All(l => l.Name != n)).ToList())
             {
                 await FileListVariables.SetListAsync(lease.Connection, name, fileLists.Lists.First(l => l.Name == name).Paths, cancellationToken);
                 lease.Narrowed.Remove(name);
             }
-            foreach (var (name, paths) in narrowed ?? new Dictionary<string, IReadOnlyList<string>>())
+            foreach (var list in narrowed)
             {
-                await FileListVariables.SetListAsync(lease.Connection, name, paths, cancellationToken);
-                lease.Narrowed.Add(name);
+                await FileListVariables.SetListAsync(lease.Connection, list.Name, list.Paths, cancellationToken);
+                lease.Narrowed.Add(list.Name);
             }
             return lease;
         }
@@ -163,11 +164,11 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
     /// The files of each list a query's filter can match, when it can leave some out (<see cref="FilePruner"/>), fetched
     /// into the cache: a session that fetches files as reads need them then reads only those.
     /// </summary>
-    public async Task<IReadOnlyDictionary<string, IReadOnlyList<string>>?> NarrowAsync(TableConditions? conditions, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<FileList>?> NarrowAsync(TableConditions? conditions, CancellationToken cancellationToken)
     {
         var narrowed = await pruner.NarrowAsync(conditions, cancellationToken);
         if (narrowed is not null && Files.CacheDirectory is not null)
-            await Files.FetchAsync(narrowed.SelectMany(list => list.Value.Select(fileLists.Lists.First(l => l.Name == list.Key).LakePathOf)), cancellationToken);
+            await Files.FetchAsync(narrowed.SelectMany(list => list.Files.Select(f => f.Path)), cancellationToken);
         return narrowed;
     }
 
