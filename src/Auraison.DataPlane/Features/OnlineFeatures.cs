@@ -43,8 +43,8 @@ public sealed class OnlineFeatures(LakeAccessor lakes, FeatureSources sources, T
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
         var upTo = await connection.ScalarAsync<long?>(null,
             "SELECT lake_snapshot_up_to FROM dataplane_feature_materializations WHERE tenant_id = $1 AND view_name = $2", cancellationToken, tenant, view.Name) ?? 0;
-        var session = await sources.OpenAsync(tenant, view, cancellationToken, withLineage: true);
-        var latest = await QueryRunner.RunTrustedAsync(session, Sql(view), cancellationToken, upTo);
+        using var held = await sources.OpenAsync(tenant, view, cancellationToken, withLineage: true);
+        var latest = await QueryRunner.RunTrustedAsync(held.Session, Sql(view), cancellationToken, upTo);
         foreach (var chunk in latest.Chunk(RowsPerStatement))
             await connection.ExecuteAsync(null,
                 $"""
@@ -58,8 +58,8 @@ public sealed class OnlineFeatures(LakeAccessor lakes, FeatureSources sources, T
             """
             INSERT INTO dataplane_feature_materializations VALUES ($1, $2, $3, CAST($4 AS TIMESTAMP WITH TIME ZONE))
             ON CONFLICT (tenant_id, view_name) DO UPDATE SET lake_snapshot_up_to = excluded.lake_snapshot_up_to, materialized_at = excluded.materialized_at
-            """, cancellationToken, tenant, view.Name, session.SnapshotId, CatalogReader.Timestamp(clock.GetUtcNow()));
-        return new Materialized(latest.Count, session.SnapshotId);
+            """, cancellationToken, tenant, view.Name, held.Session.SnapshotId, CatalogReader.Timestamp(clock.GetUtcNow()));
+        return new Materialized(latest.Count, held.Session.SnapshotId);
     }
 
     /// <summary>Per entity, the features of its newest event among the rows committed after snapshot $1.</summary>

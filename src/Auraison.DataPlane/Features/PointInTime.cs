@@ -18,8 +18,8 @@ public sealed class PointInTime(FeatureSources sources)
     public async Task<List<Dictionary<string, object?>>> JoinAsync(string tenant, FeatureView view, IReadOnlyList<JsonElement> rows,
         CancellationToken cancellationToken)
     {
-        var session = await sources.OpenAsync(tenant, view, cancellationToken);
-        var joined = (await QueryRunner.RunTrustedAsync(session, Sql(view), cancellationToken, JsonSerializer.Serialize(rows)))
+        using var held = await sources.OpenAsync(tenant, view, cancellationToken);
+        var joined = (await QueryRunner.RunTrustedAsync(held.Session, Sql(view), cancellationToken, JsonSerializer.Serialize(rows)))
             .ToDictionary(r => Convert.ToInt64(r["_dp_row"], CultureInfo.InvariantCulture));
         return rows.Select((row, i) =>
         {

@@ -28,8 +28,8 @@ public sealed class ObjectIndex(QuerySessions sessions)
     /// <summary>The newest row of a key, if the tenant has that object; <paramref name="newerThan"/> asks for a snapshot after a known commit.</summary>
     public async Task<ObjectInfo?> FindAsync(string tenant, string key, CancellationToken cancellationToken, long newerThan = -1)
     {
-        var session = await LatestAsync(tenant, cancellationToken, newerThan);
-        var rows = await QueryRunner.RunTrustedAsync(session,
+        using var held = await LatestAsync(tenant, cancellationToken, newerThan);
+        var rows = await QueryRunner.RunTrustedAsync(held.Session,
             $"SELECT {Columns} FROM objects.registry WHERE key = $1 ORDER BY stored_at DESC LIMIT 1", cancellationToken, key);
         return rows.Select(Read).SingleOrDefault();
     }
@@ -37,16 +37,16 @@ public sealed class ObjectIndex(QuerySessions sessions)
     /// <summary>Every row of a key (more than one only when writers raced to create it).</summary>
     public async Task<List<ObjectInfo>> AllVersionsAsync(string tenant, string key, CancellationToken cancellationToken)
     {
-        var session = await LatestAsync(tenant, cancellationToken);
-        return (await QueryRunner.RunTrustedAsync(session, $"SELECT {Columns} FROM objects.registry WHERE key = $1", cancellationToken, key))
+        using var held = await LatestAsync(tenant, cancellationToken);
+        return (await QueryRunner.RunTrustedAsync(held.Session, $"SELECT {Columns} FROM objects.registry WHERE key = $1", cancellationToken, key))
             .Select(Read).ToList();
     }
 
     /// <summary>Objects whose key starts with <paramref name="prefix"/>, in key order, after <paramref name="after"/> (the previous page's last key).</summary>
     public async Task<List<ObjectInfo>> ListAsync(string tenant, string prefix, string? after, int limit, CancellationToken cancellationToken)
     {
-        var session = await LatestAsync(tenant, cancellationToken);
-        var rows = await QueryRunner.RunTrustedAsync(session,
+        using var held = await LatestAsync(tenant, cancellationToken);
+        var rows = await QueryRunner.RunTrustedAsync(held.Session,
             $"""
              SELECT {Columns} FROM objects.registry
              WHERE starts_with(key, $1) AND ($2 IS NULL OR key > $2)
@@ -59,8 +59,8 @@ public sealed class ObjectIndex(QuerySessions sessions)
     /// <summary>Every row of the tenant's objects stored before <paramref name="before"/> (retention's list of what goes).</summary>
     public async Task<List<ObjectInfo>> StoredBeforeAsync(string tenant, DateTimeOffset before, CancellationToken cancellationToken)
     {
-        var session = await LatestAsync(tenant, cancellationToken);
-        var rows = await QueryRunner.RunTrustedAsync(session,
+        using var held = await LatestAsync(tenant, cancellationToken);
+        var rows = await QueryRunner.RunTrustedAsync(held.Session,
             $"SELECT {Columns} FROM objects.registry WHERE {Lineage.IngestedAt} < CAST($1 AS TIMESTAMPTZ)", cancellationToken,
             before.ToString("O", CultureInfo.InvariantCulture));
         return rows.Select(Read).ToList();
@@ -69,13 +69,13 @@ public sealed class ObjectIndex(QuerySessions sessions)
     /// <summary>Bytes of the tenant's stored objects (they count toward its storage quota).</summary>
     public async Task<long> BytesAsync(string tenant, CancellationToken cancellationToken)
     {
-        var session = await LatestAsync(tenant, cancellationToken);
-        var rows = await QueryRunner.RunTrustedAsync(session, "SELECT CAST(coalesce(sum(size_bytes), 0) AS BIGINT) AS bytes FROM objects.registry",
+        using var held = await LatestAsync(tenant, cancellationToken);
+        var rows = await QueryRunner.RunTrustedAsync(held.Session, "SELECT CAST(coalesce(sum(size_bytes), 0) AS BIGINT) AS bytes FROM objects.registry",
             cancellationToken);
         return rows[0]["bytes"] is long bytes ? bytes : 0;
     }
 
-    private Task<QuerySession> LatestAsync(string tenant, CancellationToken cancellationToken, long newerThan = -1) =>
+    private Task<HeldSession> LatestAsync(string tenant, CancellationToken cancellationToken, long newerThan = -1) =>
         sessions.ForServiceAsync(tenant, Reads, cancellationToken, newerThan);
 
     private static ObjectInfo Read(Dictionary<string, object?> row) => new(

@@ -74,10 +74,10 @@ public static class QueryApi
             if (asked is { } id) selector = SnapshotSelector.ById(id);
             for (var attempt = 0; ; attempt++)
             {
-                var session = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed, oldestReadable);
+                using var held = await sessions.GetAsync(request.TenantId!, selector, policy.Allows, policy.Key, cancellationToken, query.TablesNamed, oldestReadable);
                 try
                 {
-                    return TypedResults.Ok(await runner.RunAsync(session, query, request.MaxRows, cancellationToken, asked));
+                    return TypedResults.Ok(await runner.RunAsync(held.Session, query, request.MaxRows, cancellationToken, asked));
                 }
                 catch (SessionMovedException) when (attempt == 0)
                 {

@@ -8,11 +8,12 @@ namespace Auraison.DataPlane.Query;
 /// <summary>
 /// One tenant's view of the lake at one snapshot: a private in-memory DuckDB holding a view per table the tenant
 /// may read (its partitions and rows only) and nothing else, with file access limited to exactly those files and
-/// the configuration locked.
+/// the configuration locked. Requests hold it while they use it (<see cref="HeldSession"/>); once the cache retires it
+/// (a newer session replaced it, or it fell out) it closes when the last hold is released.
 /// </summary>
 public sealed class QuerySession(DuckDBConnection root, string tenant, long snapshotId, IReadOnlySet<TableName> tables,
     IReadOnlySet<TableName> forbidden, IReadOnlySet<long> tableIds, bool readsLineage, FileListVariables fileLists, FilePruner pruner,
-    SessionFiles files, QuerySession.ViewAdvancer? advanceViews = null) : IDisposable
+    SessionFiles files, QuerySession.ViewAdvancer? advanceViews = null)
 {
     /// <summary>The local copies of the files its views read.</summary>
     public SessionFiles Files { get; } = files;
@@ -122,7 +123,50 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
     // more than planning the query that reads it. Each remembers which of its lists an earlier query narrowed.
     private const int IdleConnectionsKept = 4;
     private readonly ConcurrentBag<SessionConnection> _idle = [];
-    private int _disposed;
+
+    private readonly Lock _life = new();
+    private int _holds;
+    private bool _retired, _closed;
+
+    /// <summary>Whether it has closed: retired from the cache and no longer held.</summary>
+    public bool IsClosed
+    {
+        get
+        {
+            lock (_life) return _closed;
+        }
+    }
+
+    /// <summary>Holds it open for a request; false once it has closed.</summary>
+    internal bool TryHold()
+    {
+        lock (_life)
+        {
+            if (_closed) return false;
+            _holds++;
+            return true;
+        }
+    }
+
+    internal void Release() => CloseIf(() => --_holds == 0 && _retired);
+
+    /// <summary>No request will be given it again: it closes now, or when the last hold is released.</summary>
+    internal void Retire() => CloseIf(() =>
+    {
+        _retired = true;
+        return _holds == 0;
+    });
+
+    private void CloseIf(Func<bool> lastUse)
+    {
+        lock (_life)
+        {
+            if (!lastUse() || _closed) return;
+            _closed = true;
+        }
+        DisposeIdle();
+        root.Dispose();
+    }
 
     /// <summary>
     /// A connection to the session's database, ready to read its views; disposing the lease keeps it for the next query.
@@ -174,21 +218,14 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
 
     internal void Return(SessionConnection lease)
     {
-        if (Volatile.Read(ref _disposed) == 0 && _idle.Count < IdleConnectionsKept)
+        if (!IsClosed && _idle.Count < IdleConnectionsKept)
         {
             _idle.Add(lease);
-            if (Volatile.Read(ref _disposed) == 0) return;
+            if (!IsClosed) return;
             DisposeIdle();
         }
         else
             lease.Connection.Dispose();
-    }
-
-    public void Dispose()
-    {
-        Volatile.Write(ref _disposed, 1);
-        DisposeIdle();
-        root.Dispose();
     }
 
     private void DisposeIdle()
@@ -209,5 +246,18 @@ public sealed class SessionConnection(QuerySession session, DuckDBConnection con
     {
         session.Return(this);
         return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>A request's hold on a query session: it stays open until released, even once a newer one replaced it.</summary>
+public sealed class HeldSession(QuerySession session) : IDisposable
+{
+    private int _released;
+
+    public QuerySession Session { get; } = session;
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _released, 1) == 0) Session.Release();
     }
 }

@@ -16,7 +16,7 @@ namespace Auraison.DataPlane.Query;
 /// Builds tenant query sessions and keeps the most recently used ones (per tenant, snapshot, table policy and the
 /// tables a query names: a session holds views for those alone, so its cost does not grow with the lake's table count).
 /// </summary>
-public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions> options) : IDisposable
+public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions> options, ILogger<QuerySessions> logger) : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly LinkedList<Entry> _recent = new();
@@ -44,17 +44,18 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     }
 
     /// <summary>
-    /// The tenant's session at the snapshot the selector names, built on first use; with views for the tables of
-    /// <paramref name="only"/> alone when given (other tables of the lake then do not exist in it). A snapshot older than
-    /// <paramref name="oldestReadable"/> is refused as not found; the latest is asked of the catalog anew when what this
-    /// process knows is not newer than <paramref name="newerThan"/>.
+    /// The tenant's session at the snapshot the selector names, built on first use and held for the caller until it
+    /// disposes the hold; with views for the tables of <paramref name="only"/> alone when given (other tables of the lake
+    /// then do not exist in it). A snapshot older than <paramref name="oldestReadable"/> is refused as not found; the
+    /// latest is asked of the catalog anew when what this process knows is not newer than <paramref name="newerThan"/>.
     /// </summary>
-    public async Task<QuerySession> GetAsync(string tenant, SnapshotSelector selector, Func<TableName, bool> allowed, string policyKey,
+    public async Task<HeldSession> GetAsync(string tenant, SnapshotSelector selector, Func<TableName, bool> allowed, string policyKey,
         CancellationToken cancellationToken, IReadOnlySet<TableName>? only = null, long oldestReadable = 0, long newerThan = -1)
     {
         var lake = await lakes.GetAsync(cancellationToken);
+        var latest = selector is SnapshotSelector.LatestSnapshot;
         SnapshotInfo snapshot;
-        if (selector is SnapshotSelector.LatestSnapshot)
+        if (latest)
         {
             snapshot = await lake.LatestAsync(TimeSpan.FromMilliseconds(options.Value.Query.LatestSnapshotMilliseconds), cancellationToken);
             if (snapshot.Id <= newerThan) snapshot = await lake.LatestAsync(TimeSpan.Zero, cancellationToken);
@@ -65,21 +66,28 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             throw new SnapshotNotFoundException(
                 $"Lake snapshot {snapshot.Id} is older than this tenant's last retention run (snapshot {oldestReadable}); time travel before it is not kept.");
         var scope = $"{tenant}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
-        var entry = Find(scope, snapshot.Id);
-        if (entry is null && selector is SnapshotSelector.LatestSnapshot) entry = await CarryForwardAsync(lake, scope, snapshot.Id, cancellationToken);
-        entry ??= Add(scope, snapshot.Id, () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, CancellationToken.None));
-        try
+        while (true)
         {
-            return await entry.Session.Value.WaitAsync(cancellationToken);
-        }
-        catch (Exception e) when (entry.Session.Value.IsFaulted)
-        {
-            lock (_gate) _recent.Remove(entry);
-            // The latest snapshot this process remembered (for a few milliseconds) was expired meanwhile: the
-            // catalog's latest is newer, and asking for it again cannot loop.
-            if (e is SnapshotNotFoundException && selector is SnapshotSelector.LatestSnapshot && newerThan < snapshot.Id)
-                return await GetAsync(tenant, selector, allowed, policyKey, cancellationToken, only, oldestReadable, newerThan: snapshot.Id);
-            throw;
+            var entry = Find(scope, snapshot.Id, latest);
+            var why = "time travel";
+            if (entry is null && latest) (entry, why) = await CarryForwardAsync(lake, scope, snapshot.Id, cancellationToken);
+            entry ??= Add(scope, snapshot.Id, latest, () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, why, CancellationToken.None));
+            QuerySession session;
+            try
+            {
+                session = await entry.Session.Value.WaitAsync(cancellationToken);
+            }
+            catch (Exception e) when (entry.Session.Value.IsFaulted)
+            {
+                lock (_gate) _recent.Remove(entry);
+                // The latest snapshot this process remembered (for a few milliseconds) was expired meanwhile: the
+                // catalog's latest is newer, and asking for it again cannot loop.
+                if (e is SnapshotNotFoundException && latest && newerThan < snapshot.Id)
+                    return await GetAsync(tenant, selector, allowed, policyKey, cancellationToken, only, oldestReadable, newerThan: snapshot.Id);
+                throw;
+            }
+            // It may have been replaced and closed since it was found: the next lookup finds what replaced it.
+            if (session.TryHold()) return new HeldSession(session);
         }
     }
 
@@ -97,35 +105,58 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     /// The tenant's latest session over <paramref name="tables"/> for the service's own reads (registries, checkpoints,
     /// indexing), which no table policy narrows; not older than <paramref name="newerThan"/> when given.
     /// </summary>
-    public Task<QuerySession> ForServiceAsync(string tenant, IReadOnlySet<TableName> tables, CancellationToken cancellationToken, long newerThan = -1) =>
+    public Task<HeldSession> ForServiceAsync(string tenant, IReadOnlySet<TableName> tables, CancellationToken cancellationToken, long newerThan = -1) =>
         GetAsync(tenant, SnapshotSelector.Latest, _ => true, "all", cancellationToken, tables, newerThan: newerThan);
 
-    /// <summary>The session of this scope at this snapshot, now the most recently used, if there is one.</summary>
-    private Entry? Find(string scope, long snapshotId)
+    /// <summary>
+    /// The session of this scope at this snapshot, now the most recently used, if there is one; for the latest
+    /// snapshot the scope's session of the latest it knows, which may be newer than the one this request was told.
+    /// </summary>
+    private Entry? Find(string scope, long snapshotId, bool latest)
     {
-        lock (_gate) return Locate(scope, snapshotId) is { } node ? MoveToFront(node) : null;
+        lock (_gate)
+        {
+            var node = latest
+                ? Nodes().Where(n => n.Value.Scope == scope && n.Value.ForLatest && n.Value.Snapshot >= snapshotId).MaxBy(n => n.Value.Snapshot)
+                : Locate(scope, snapshotId);
+            return node is null ? null : MoveToFront(node);
+        }
     }
 
-    private Entry Add(string scope, long snapshotId, Func<Task<QuerySession>> build)
+    private Entry Add(string scope, long snapshotId, bool latest, Func<Task<QuerySession>> build)
     {
         lock (_gate)
         {
             // Another request may have added it since this one looked.
-            if (Locate(scope, snapshotId) is { } added) return MoveToFront(added);
-            var entry = new Entry(scope, snapshotId, new Lazy<Task<QuerySession>>(build));
-            _recent.AddFirst(entry);
-            while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
-            return entry;
+            if (Locate(scope, snapshotId) is not { } node)
+            {
+                node = _recent.AddFirst(new Entry(scope, snapshotId, new Lazy<Task<QuerySession>>(build)));
+                while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
+            }
+            if (latest) ServeLatest(node.Value);
+            return MoveToFront(node);
         }
     }
 
-    /// <summary>The cached entry of this scope at this snapshot (call under the gate).</summary>
-    private LinkedListNode<Entry>? Locate(string scope, long snapshotId)
+    /// <summary>
+    /// Makes the entry its scope's session for the latest snapshot and retires the ones it replaces: each holds its
+    /// views' files in memory, and no request for the latest snapshot is given an older one again (call under the gate).
+    /// </summary>
+    private void ServeLatest(Entry entry)
     {
-        var node = _recent.First;
-        while (node is not null && (node.Value.Scope != scope || node.Value.Snapshot != snapshotId)) node = node.Next;
-        return node;
+        entry.ForLatest = true;
+        foreach (var replaced in Nodes().Where(n => n.Value != entry && n.Value.Scope == entry.Scope && n.Value.ForLatest && n.Value.Snapshot < entry.Snapshot).ToList())
+            Evict(replaced);
     }
+
+    private IEnumerable<LinkedListNode<Entry>> Nodes()
+    {
+        for (var node = _recent.First; node is not null; node = node.Next) yield return node;
+    }
+
+    /// <summary>The cached entry of this scope at this snapshot (call under the gate).</summary>
+    private LinkedListNode<Entry>? Locate(string scope, long snapshotId) =>
+        Nodes().FirstOrDefault(n => n.Value.Scope == scope && n.Value.Snapshot == snapshotId);
 
     /// <summary>Marks an entry the most recently used (call under the gate).</summary>
     private Entry MoveToFront(LinkedListNode<Entry> node)
@@ -139,24 +170,27 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     /// The scope's newest built session, moved forward to <paramref name="snapshotId"/> when no commit since it changed
     /// a table it reads, or when the commits only added rows inlined in the catalog to them (its views of those tables
     /// are then replaced in place): agents keep querying while writers commit, and a rebuild would re-read and
-    /// re-plan every file of the tables the query names.
+    /// re-plan every file of the tables the query names. Without one, why a new session is built.
     /// </summary>
-    private async Task<Entry?> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
+    private async Task<(Entry? Carried, string WhyNot)> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
     {
         Entry? older;
         lock (_gate) older = _recent.Where(e => e.Scope == scope && e.Snapshot < snapshotId).MaxBy(e => e.Snapshot);
-        if (older is not { Session: { IsValueCreated: true, Value.IsCompletedSuccessfully: true } }) return null;
+        if (older is null) return (null, "none cached");
+        if (older is not { Session: { IsValueCreated: true, Value.IsCompletedSuccessfully: true } }) return (null, "the last one is not built yet");
         var session = older.Session.Value.Result;
-        if (session.ReadsLineage) return null;
+        if (session.ReadsLineage) return (null, "it reads lineage, which every ingest changes");
         var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
-        if (changed is null) return null;
-        if (changed.Overlaps(session.TableIds) && !await TryAdvanceViewsAsync(older, session, snapshotId)) return null;
+        if (changed is null) return (null, $"the commits since snapshot {older.Snapshot} changed the catalog");
+        if (changed.Overlaps(session.TableIds) && !await TryAdvanceViewsAsync(older, session, snapshotId))
+            return (null, $"the commits since snapshot {older.Snapshot} changed its tables' files, or its views were busy");
         lock (_gate)
         {
-            if (_recent.Find(older) is not { } node) return null;
+            if (_recent.Find(older) is not { } node) return (null, "the last one was evicted meanwhile");
             older.Snapshot = Math.Max(older.Snapshot, snapshotId);
             session.Advance(older.Snapshot);
-            return MoveToFront(node);
+            ServeLatest(older);
+            return (MoveToFront(node), "");
         }
     }
 
@@ -178,19 +212,25 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         }
     }
 
-    /// <summary>A cached session: its scope (tenant, policy, tables named) and the newest snapshot it is known to show.</summary>
+    /// <summary>
+    /// A cached session: its scope (tenant, policy, tables named), the newest snapshot it is known to show, and whether
+    /// it serves requests for the latest snapshot (or only time travel to its own).
+    /// </summary>
     private sealed class Entry(string scope, long snapshot, Lazy<Task<QuerySession>> session)
     {
         public string Scope { get; } = scope;
 
         public long Snapshot { get; set; } = snapshot;
 
+        public bool ForLatest { get; set; }
+
         public Lazy<Task<QuerySession>> Session { get; } = session;
     }
 
     private async Task<QuerySession> BuildAsync(Lakehouse lake, string tenant, long snapshotId, Func<TableName, bool> allowed,
-        IReadOnlySet<TableName>? only, CancellationToken cancellationToken)
+        IReadOnlySet<TableName>? only, string why, CancellationToken cancellationToken)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var root = new DuckDBConnection("Data Source=:memory:");
         await root.OpenAsync(cancellationToken);
         try
@@ -213,6 +253,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
             await SessionSandbox.LockAsync(root, views.Views.LocalPaths, cancellationToken);
+            logger.LogInformation("Built a query session for tenant {Tenant} at lake snapshot {Snapshot} over {Tables} tables and {Files} files in {ElapsedMs} ms ({Why})",
+                tenant, snapshotId, tables.Count, views.Views.LocalPaths.Count, clock.ElapsedMilliseconds, why);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
                 new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)),
                 new SessionFiles(lake.Storage.CacheDirectory, token => lake.Reader.LocalizeAsync(views.Content, token),
@@ -228,9 +270,9 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     private void Evict(LinkedListNode<Entry> node)
     {
         _recent.Remove(node);
-        // Running queries hold their own connections; the database closes after the last of them.
+        // Requests using it hold it: it closes after the last of them.
         if (node.Value.Session.IsValueCreated)
-            _ = node.Value.Session.Value.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Dispose(); }, TaskScheduler.Default);
+            _ = node.Value.Session.Value.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Retire(); }, TaskScheduler.Default);
     }
 
     internal static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)

@@ -72,12 +72,7 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
     internal async Task IndexAsync(EmbeddingOutbox.Entry entry, RetrievalSource source, CancellationToken cancellationToken)
     {
         Identifiers.TryParseTable(entry.Table, out var table, out _, allowReservedSchema: true);
-        // The newest snapshot, but no older than the entry's commit (another replica's, perhaps a moment ago).
-        var session = await sessions.ForServiceAsync(entry.TenantId, new HashSet<TableName> { table }, cancellationToken, newerThan: entry.LakeSnapshotId - 1);
-        if (!session.Tables.Contains(table)) return;
-        var rows = await QueryRunner.RunTrustedAsync(session,
-            $"SELECT * FROM {Qualified(table.Schema, table.Name)} WHERE {Identifier(Lineage.PartitionId)} = CAST($1 AS UUID) ORDER BY {Identifier(Lineage.RecordIndex)}",
-            cancellationToken, entry.PartitionId.ToString());
+        if (await RowsOfAsync(entry, table, cancellationToken) is not { } rows) return;
         foreach (var chunk in rows.Chunk(Math.Max(1, options.Value.Retrieval.IndexerBatchSize)))
         {
             var texts = chunk.Select(source.Render).ToList();
@@ -85,6 +80,17 @@ public sealed class EmbeddingIndexer(LakeAccessor lakes, QuerySessions sessions,
             await retrieval.StoreAsync(chunk.Select((row, i) => Document(entry, source, row, texts[i], embeddings[i])).ToList(), cancellationToken);
             Interlocked.Add(ref _embedded, chunk.Length);
         }
+    }
+
+    /// <summary>The rows of the entry's request, in order; null when the table is gone for its tenant.</summary>
+    private async Task<List<Dictionary<string, object?>>?> RowsOfAsync(EmbeddingOutbox.Entry entry, TableName table, CancellationToken cancellationToken)
+    {
+        // The newest snapshot, but no older than the entry's commit (another replica's, perhaps a moment ago).
+        using var held = await sessions.ForServiceAsync(entry.TenantId, new HashSet<TableName> { table }, cancellationToken, newerThan: entry.LakeSnapshotId - 1);
+        if (!held.Session.Tables.Contains(table)) return null;
+        return await QueryRunner.RunTrustedAsync(held.Session,
+            $"SELECT * FROM {Qualified(table.Schema, table.Name)} WHERE {Identifier(Lineage.PartitionId)} = CAST($1 AS UUID) ORDER BY {Identifier(Lineage.RecordIndex)}",
+            cancellationToken, entry.PartitionId.ToString());
     }
 
     private static VectorDocument Document(EmbeddingOutbox.Entry entry, RetrievalSource source, Dictionary<string, object?> row, string text, float[] embedding)

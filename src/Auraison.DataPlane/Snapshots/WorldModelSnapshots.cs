@@ -40,15 +40,15 @@ public sealed class WorldModelSnapshots(IngestService ingest, QuerySessions sess
 
     public async Task<Dictionary<string, object?>?> FindAsync(string tenant, Guid snapshotId, CancellationToken cancellationToken)
     {
-        var session = await LatestAsync(tenant, cancellationToken);
-        return (await QueryRunner.RunTrustedAsync(session, $"{Select} WHERE s.snapshot_id = $1", cancellationToken, snapshotId)).SingleOrDefault();
+        using var held = await LatestAsync(tenant, cancellationToken);
+        return (await QueryRunner.RunTrustedAsync(held.Session, $"{Select} WHERE s.snapshot_id = $1", cancellationToken, snapshotId)).SingleOrDefault();
     }
 
     public async Task<List<Dictionary<string, object?>>> ListAsync(string tenant, Guid? intentId, DateTimeOffset? from, DateTimeOffset? to, int limit,
         CancellationToken cancellationToken)
     {
-        var session = await LatestAsync(tenant, cancellationToken);
-        return await QueryRunner.RunTrustedAsync(session,
+        using var held = await LatestAsync(tenant, cancellationToken);
+        return await QueryRunner.RunTrustedAsync(held.Session,
             $"""
              {Select}
              WHERE ($1 IS NULL OR s.intent_id = CAST($1 AS UUID))
@@ -62,6 +62,6 @@ public sealed class WorldModelSnapshots(IngestService ingest, QuerySessions sess
     public async Task<long?> LakeSnapshotOfAsync(string tenant, Guid snapshotId, CancellationToken cancellationToken) =>
         (await FindAsync(tenant, snapshotId, cancellationToken))?["lake_snapshot_id"] is long id ? id : null;
 
-    private Task<QuerySession> LatestAsync(string tenant, CancellationToken cancellationToken) =>
+    private Task<HeldSession> LatestAsync(string tenant, CancellationToken cancellationToken) =>
         sessions.ForServiceAsync(tenant, Reads, cancellationToken);
 }

@@ -10,9 +10,16 @@ public class QuerySessionsTests
 {
     private static readonly IReadOnlySet<TableName> JobOutcomes = new HashSet<TableName> { new("main", "job_outcomes") };
 
-    private static Task<QuerySession> LatestAsync(DataPlaneApp app, IReadOnlySet<TableName>? only = null) =>
+    private static Task<HeldSession> HoldLatestAsync(DataPlaneApp app, IReadOnlySet<TableName>? only = null) =>
         app.Factory.Services.GetRequiredService<QuerySessions>().GetAsync("acme", SnapshotSelector.Latest, _ => true, "all", DataPlaneApp.Ct,
             only ?? JobOutcomes);
+
+    /// <summary>The latest session, not held: a newer one replacing it closes it.</summary>
+    private static async Task<QuerySession> LatestAsync(DataPlaneApp app, IReadOnlySet<TableName>? only = null)
+    {
+        using var held = await HoldLatestAsync(app, only);
+        return held.Session;
+    }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_commit_to_another_table_moves_the_session_to_the_new_snapshot_without_a_rebuild(LakeMode mode)
@@ -103,6 +110,36 @@ public class QuerySessionsTests
         Assert.NotSame(before, after);
         Assert.Equal("""[["a"],["b"]]""",
             (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes ORDER BY job_id")).GetProperty("rows").GetRawText());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_session_a_newer_one_replaced_for_the_latest_snapshot_closes(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var before = await LatestAsync(app);
+
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        var after = await LatestAsync(app);
+
+        Assert.True(before.IsClosed);
+        Assert.False(after.IsClosed);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_replaced_session_a_request_still_holds_answers_it_and_closes_once_released(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        var held = await HoldLatestAsync(app);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        await LatestAsync(app);
+
+        var rows = await QueryRunner.RunTrustedAsync(held.Session, "SELECT count(*) AS n FROM main.job_outcomes", DataPlaneApp.Ct);
+        held.Dispose();
+
+        Assert.Equal(1L, rows.Single()["n"]);
+        Assert.True(held.Session.IsClosed);
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
