@@ -236,7 +236,10 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         try
         {
             var query = options.Value.Query;
+            // The files are local copies, which the OS caches already: DuckDB's own copy of them cost each cached session
+            // up to its memory limit (781 MB after one count over 100,000 files) and made the count no faster.
             await ExecuteAsync(root, "SET TimeZone = 'UTC'; SET autoinstall_known_extensions = false; SET autoload_known_extensions = false; " +
+                "SET enable_external_file_cache = false; " +
                 $"SET memory_limit = {Literal(query.MemoryLimit)}" + (query.Threads > 0 ? $"; SET threads = {query.Threads}" : ""), cancellationToken);
             var views = await TenantViews.CreateAsync(lake, root, tenant, snapshotId, allowed, only, cancellationToken, lazy: true);
             async Task<bool> AdvanceViewsAsync(DuckDBConnection database, long later, CancellationToken token)

@@ -143,6 +143,20 @@ public class QuerySessionsTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_session_keeps_no_copy_in_memory_of_the_files_it_read(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("acme", "job_outcomes", Enumerable.Range(0, 1000).Select(i => new { job_id = $"job-{i}" }).ToArray<object>());
+        using var held = await HoldLatestAsync(app);
+        await QueryRunner.RunTrustedAsync(held.Session, "SELECT count(DISTINCT job_id) AS n FROM main.job_outcomes", DataPlaneApp.Ct);
+
+        var cached = await QueryRunner.RunTrustedAsync(held.Session,
+            "SELECT CAST(coalesce(sum(memory_usage_bytes), 0) AS BIGINT) AS bytes FROM duckdb_memory() WHERE tag = 'EXTERNAL_FILE_CACHE'", DataPlaneApp.Ct);
+
+        Assert.Equal(0L, cached.Single()["bytes"]);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_column_added_to_a_table_the_session_reads_builds_a_new_one(LakeMode mode)
     {
         await using var app = await DataPlaneApp.StartAsync(mode);
