@@ -137,14 +137,14 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
         }
     }
 
-    /// <summary>Holds it open for a request; false once it has closed.</summary>
-    internal bool TryHold()
+    /// <summary>Holds it open for a request (the cache hands out no session it has closed).</summary>
+    internal QuerySession Hold()
     {
         lock (_life)
         {
-            if (_closed) return false;
+            if (_closed) throw new InvalidOperationException("A closed query session was handed out.");
             _holds++;
-            return true;
+            return this;
         }
     }
 

@@ -66,28 +66,27 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             throw new SnapshotNotFoundException(
                 $"Lake snapshot {snapshot.Id} is older than this tenant's last retention run (snapshot {oldestReadable}); time travel before it is not kept.");
         var scope = $"{tenant}\u001f{policyKey}\u001f{(only is null ? "*" : string.Join(",", only.Select(t => t.ToString()).Order(StringComparer.Ordinal)))}";
-        while (true)
+        var entry = Find(scope, snapshot.Id, latest);
+        var why = "time travel";
+        if (entry is null && latest) (entry, why) = await CarryForwardAsync(lake, scope, snapshot.Id, cancellationToken);
+        entry ??= Add(scope, snapshot.Id, latest, () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, why, CancellationToken.None));
+        try
         {
-            var entry = Find(scope, snapshot.Id, latest);
-            var why = "time travel";
-            if (entry is null && latest) (entry, why) = await CarryForwardAsync(lake, scope, snapshot.Id, cancellationToken);
-            entry ??= Add(scope, snapshot.Id, latest, () => BuildAsync(lake, tenant, snapshot.Id, allowed, only, why, CancellationToken.None));
-            QuerySession session;
-            try
-            {
-                session = await entry.Session.Value.WaitAsync(cancellationToken);
-            }
-            catch (Exception e) when (entry.Session.Value.IsFaulted)
-            {
-                lock (_gate) _recent.Remove(entry);
-                // The latest snapshot this process remembered (for a few milliseconds) was expired meanwhile: the
-                // catalog's latest is newer, and asking for it again cannot loop.
-                if (e is SnapshotNotFoundException && latest && newerThan < snapshot.Id)
-                    return await GetAsync(tenant, selector, allowed, policyKey, cancellationToken, only, oldestReadable, newerThan: snapshot.Id);
-                throw;
-            }
-            // It may have been replaced and closed since it was found: the next lookup finds what replaced it.
-            if (session.TryHold()) return new HeldSession(session);
+            return new HeldSession((await entry.Session.Value.WaitAsync(cancellationToken)).Hold());
+        }
+        catch (Exception e) when (entry.Session.Value.IsFaulted)
+        {
+            lock (_gate)
+                if (_recent.Find(entry) is { } node) Evict(node);
+            // The latest snapshot this process remembered (for a few milliseconds) was expired meanwhile: the
+            // catalog's latest is newer, and asking for it again cannot loop.
+            if (e is SnapshotNotFoundException && latest && newerThan < snapshot.Id)
+                return await GetAsync(tenant, selector, allowed, policyKey, cancellationToken, only, oldestReadable, newerThan: snapshot.Id);
+            throw;
+        }
+        finally
+        {
+            Unclaim(entry);
         }
     }
 
@@ -119,7 +118,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var node = latest
                 ? Nodes().Where(n => n.Value.Scope == scope && n.Value.ForLatest && n.Value.Snapshot >= snapshotId).MaxBy(n => n.Value.Snapshot)
                 : Locate(scope, snapshotId);
-            return node is null ? null : MoveToFront(node);
+            return node is null ? null : Claim(node);
         }
     }
 
@@ -134,7 +133,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 while (_recent.Count > Math.Max(1, options.Value.Query.CachedSessions)) Evict(_recent.Last!);
             }
             if (latest) ServeLatest(node.Value);
-            return MoveToFront(node);
+            return Claim(node);
         }
     }
 
@@ -158,12 +157,22 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     private LinkedListNode<Entry>? Locate(string scope, long snapshotId) =>
         Nodes().FirstOrDefault(n => n.Value.Scope == scope && n.Value.Snapshot == snapshotId);
 
-    /// <summary>Marks an entry the most recently used (call under the gate).</summary>
-    private Entry MoveToFront(LinkedListNode<Entry> node)
+    /// <summary>
+    /// Marks an entry the most recently used and counts a request waiting for its session (call under the gate): an
+    /// entry evicted meanwhile closes its session only after every such request has held it or given up (<see cref="Unclaim"/>).
+    /// </summary>
+    private Entry Claim(LinkedListNode<Entry> node)
     {
         _recent.Remove(node);
         _recent.AddFirst(node);
+        node.Value.Waiting++;
         return node.Value;
+    }
+
+    private void Unclaim(Entry entry)
+    {
+        lock (_gate)
+            if (--entry.Waiting == 0 && entry.Evicted) RetireWhenBuilt(entry);
     }
 
     /// <summary>
@@ -175,22 +184,40 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     private async Task<(Entry? Carried, string WhyNot)> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
     {
         Entry? older;
-        lock (_gate) older = _recent.Where(e => e.Scope == scope && e.Snapshot < snapshotId).MaxBy(e => e.Snapshot);
+        lock (_gate) older = Nodes().Where(n => n.Value.Scope == scope && n.Value.Snapshot < snapshotId).MaxBy(n => n.Value.Snapshot) is { } node ? Claim(node) : null;
         if (older is null) return (null, "none cached");
-        if (older is not { Session: { IsValueCreated: true, Value.IsCompletedSuccessfully: true } }) return (null, "the last one is not built yet");
-        var session = older.Session.Value.Result;
-        if (session.ReadsLineage) return (null, "it reads lineage, which every ingest changes");
-        var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
-        if (changed is null) return (null, $"the commits since snapshot {older.Snapshot} changed the catalog");
-        if (changed.Overlaps(session.TableIds) && !await TryAdvanceViewsAsync(older, session, snapshotId))
-            return (null, $"the commits since snapshot {older.Snapshot} changed its tables' files, or its views were busy");
-        lock (_gate)
+        var carried = false;
+        try
         {
-            if (_recent.Find(older) is not { } node) return (null, "the last one was evicted meanwhile");
-            older.Snapshot = Math.Max(older.Snapshot, snapshotId);
-            session.Advance(older.Snapshot);
-            ServeLatest(older);
-            return (MoveToFront(node), "");
+            // One still being built is waited for: commits arriving while it builds would otherwise each start another.
+            QuerySession session;
+            try
+            {
+                session = await older.Session.Value.WaitAsync(cancellationToken);
+            }
+            catch (Exception) when (older.Session.Value.IsFaulted)
+            {
+                return (null, "the last one failed to build");
+            }
+            if (session.ReadsLineage) return (null, "it reads lineage, which every ingest changes");
+            var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
+            if (changed is null) return (null, $"the commits since snapshot {older.Snapshot} changed the catalog");
+            if (changed.Overlaps(session.TableIds) && !await TryAdvanceViewsAsync(older, session, snapshotId))
+                return (null, $"the commits since snapshot {older.Snapshot} changed its tables' files, or its views were busy");
+            lock (_gate)
+            {
+                if (older.Evicted) return (null, "the last one was evicted meanwhile");
+                older.Snapshot = Math.Max(older.Snapshot, snapshotId);
+                session.Advance(older.Snapshot);
+                ServeLatest(older);
+                // The caller waits for it on this claim.
+                carried = true;
+                return (older, "");
+            }
+        }
+        finally
+        {
+            if (!carried) Unclaim(older);
         }
     }
 
@@ -223,6 +250,11 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         public long Snapshot { get; set; } = snapshot;
 
         public bool ForLatest { get; set; }
+
+        /// <summary>Requests that found it and wait for its session (changed under the gate).</summary>
+        public int Waiting { get; set; }
+
+        public bool Evicted { get; set; }
 
         public Lazy<Task<QuerySession>> Session { get; } = session;
     }
@@ -270,12 +302,18 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         }
     }
 
+    /// <summary>Takes an entry out of the cache (call under the gate); its session closes once no request waits for or holds it.</summary>
     private void Evict(LinkedListNode<Entry> node)
     {
         _recent.Remove(node);
-        // Requests using it hold it: it closes after the last of them.
-        if (node.Value.Session.IsValueCreated)
-            _ = node.Value.Session.Value.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Retire(); }, TaskScheduler.Default);
+        node.Value.Evicted = true;
+        if (node.Value.Waiting == 0) RetireWhenBuilt(node.Value);
+    }
+
+    private static void RetireWhenBuilt(Entry entry)
+    {
+        if (entry.Session.IsValueCreated)
+            _ = entry.Session.Value.ContinueWith(t => { if (t.IsCompletedSuccessfully) t.Result.Retire(); }, TaskScheduler.Default);
     }
 
     internal static async Task ExecuteAsync(DuckDBConnection connection, string sql, CancellationToken cancellationToken)
