@@ -23,7 +23,7 @@ public sealed class Lakehouse : IAsyncDisposable
         Storage = storage;
         DataPath = dataPath;
         Reader = new LakeReader(this);
-        _commits = new CommitRunner(catalog, dataPath, Remember);
+        _commits = new CommitRunner(catalog, dataPath, snapshot => Remember(snapshot));
         StagingDirectory = Path.Combine(settings.WorkDirectory, "staging");
         Directory.CreateDirectory(StagingDirectory);
         _work = new DuckDBConnection("Data Source=:memory:");
@@ -97,12 +97,22 @@ public sealed class Lakehouse : IAsyncDisposable
     }
 
     // The newest snapshot seen, and when (Environment.TickCount64); this process's own commits replace it at once.
-    private (SnapshotInfo Snapshot, long At)? _latest;
+    private sealed record Seen(SnapshotInfo Snapshot, long At);
 
-    private void Remember(SnapshotInfo snapshot)
+    private Seen? _latest;
+
+    /// <summary>
+    /// Keeps the newer of what is known and <paramref name="snapshot"/>, and returns it: a catalog read that started
+    /// before one of this process's commits must not replace that commit's snapshot with an older one.
+    /// </summary>
+    private SnapshotInfo Remember(SnapshotInfo snapshot)
     {
-        var seen = _latest;
-        if (seen is null || seen.Value.Snapshot.Id <= snapshot.Id) _latest = (snapshot, Environment.TickCount64);
+        while (true)
+        {
+            var seen = Volatile.Read(ref _latest);
+            if (seen is not null && seen.Snapshot.Id > snapshot.Id) return seen.Snapshot;
+            if (Interlocked.CompareExchange(ref _latest, new Seen(snapshot, Environment.TickCount64), seen) == seen) return snapshot;
+        }
     }
 
     /// <summary>
@@ -111,11 +121,9 @@ public sealed class Lakehouse : IAsyncDisposable
     /// </summary>
     public async Task<SnapshotInfo> LatestAsync(TimeSpan maxAge, CancellationToken cancellationToken)
     {
-        if (_latest is { } known && Environment.TickCount64 - known.At < maxAge.TotalMilliseconds) return known.Snapshot;
+        if (Volatile.Read(ref _latest) is { } known && Environment.TickCount64 - known.At < maxAge.TotalMilliseconds) return known.Snapshot;
         await using var connection = await Catalog.OpenAsync(cancellationToken);
-        var latest = await new CatalogReader(connection, null, DataPath).LatestAsync(cancellationToken);
-        _latest = (latest, Environment.TickCount64);
-        return latest;
+        return Remember(await new CatalogReader(connection, null, DataPath).LatestAsync(cancellationToken));
     }
 
     /// <summary>

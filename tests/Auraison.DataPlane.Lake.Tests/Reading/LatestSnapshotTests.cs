@@ -32,4 +32,30 @@ public class LatestSnapshotTests
         Assert.Equal(known.Id, (await reader.LatestAsync(LongAgo, ct)).Id);
         Assert.Equal(known.Id + 1, (await reader.LatestAsync(TimeSpan.Zero, ct)).Id);
     }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_catalog_read_that_raced_a_commit_does_not_take_the_commits_snapshot_back(LakeMode mode)
+    {
+        await using var test = await TestLake.CreateAsync(mode);
+        var ct = TestContext.Current.CancellationToken;
+        await using var lake = await Lakehouse.OpenAsync(test.Settings, ct);
+        var table = await lake.CreateTableAsync("main", "events", "k INTEGER");
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // Reads of the catalog that start before a commit and end after it, again and again.
+        var readers = Enumerable.Range(0, 4).Select(_ => Task.Run(async () =>
+        {
+            while (!stop.IsCancellationRequested) await lake.LatestAsync(TimeSpan.Zero, ct);
+        }, ct)).ToList();
+
+        List<(long Committed, long Known)> seen = [];
+        for (var i = 0; i < 40; i++)
+        {
+            var committed = await lake.AppendAsync(table, $"SELECT {i} AS k");
+            seen.Add((committed.SnapshotId, (await lake.LatestAsync(LongAgo, ct)).Id));
+        }
+        await stop.CancelAsync();
+        await Task.WhenAll(readers);
+
+        Assert.All(seen, s => Assert.True(s.Known >= s.Committed, $"knew {s.Known} after committing {s.Committed}"));
+    }
 }
