@@ -64,15 +64,18 @@ public class DirectResultTests
     [InlineData("'infinity'::TIMESTAMP", "TIMESTAMP", "\"infinity\"")]
     [InlineData("123456789012345678901234567890::BIGNUM", "BIGNUM", "\"123456789012345678901234567890\"")]
     [InlineData("'POINT(1 2)'::GEOMETRY", "GEOMETRY", "\"POINT (1 2)\"")]
-    [InlineData("{'at': 'POINT(1 2)'::GEOMETRY}", "STRUCT(at GEOMETRY)", "\"{'at': 'POINT (1 2)'}\"")]
+    [InlineData("{'at': 'POINT(1 2)'::GEOMETRY}", "STRUCT(\"at\" GEOMETRY)", "\"{'at': 'POINT (1 2)'}\"")]
+    [InlineData("{'select': 1, 'Order': 2, 'Abc': 3, '_u1': 4, '1x': 5}", "STRUCT(\"select\" INTEGER, \"Order\" INTEGER, Abc INTEGER, _u1 INTEGER, \"1x\" INTEGER)",
+        "{\"select\":1,\"Order\":2,\"Abc\":3,\"_u1\":4,\"1x\":5}")]
     [InlineData("NULL::INTEGER", "INTEGER", "null")]
-    public async Task Each_type_reads_as_json(string literal, string type, string json)
+    public async Task Each_type_reads_as_json_under_the_name_describe_gives_it(string literal, string type, string json)
     {
         await using var connection = await OpenAsync();
 
         var (columns, rows) = DirectResult.ReadShown(connection, $"SELECT {literal} AS v", null, Ct);
 
         Assert.Equal(type, columns.Single().Type.Name);
+        Assert.Equal(await DescribedTypeAsync(connection, literal), type);
         Assert.Equal(json, JsonSerializer.Serialize(rows.Single().Single(), AsServed));
     }
 
@@ -125,6 +128,13 @@ public class DirectResultTests
 
         Assert.Equal("GEOMETRY", columns.Single().Type.Name);
         Assert.Equal("POINT (1 2)", rows.Single().Single());
+    }
+
+    private static async Task<string> DescribedTypeAsync(DuckDBConnection connection, string literal)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT column_type FROM (DESCRIBE SELECT {literal} AS v)";
+        return (string)(await command.ExecuteScalarAsync(Ct))!;
     }
 
     private static async Task<DuckDBConnection> OpenAsync()
