@@ -176,10 +176,11 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     }
 
     /// <summary>
-    /// The scope's newest built session, moved forward to <paramref name="snapshotId"/> when no commit since it changed
-    /// a table it reads, or when the commits only added rows inlined in the catalog to them (its views of those tables
-    /// are then replaced in place): agents keep querying while writers commit, and a rebuild would re-read and
-    /// re-plan every file of the tables the query names. Without one, why a new session is built.
+    /// The scope's newest cached session (once built, when it is being built), moved forward to
+    /// <paramref name="snapshotId"/> when no commit since it changed a table it reads, or when the commits only added
+    /// rows inlined in the catalog to them (its views of those tables are then replaced in place): agents keep querying
+    /// while writers commit, and a rebuild would re-read and re-plan every file of the tables the query names. Without
+    /// one, why a new session is built.
     /// </summary>
     private async Task<(Entry? Carried, string WhyNot)> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
     {
