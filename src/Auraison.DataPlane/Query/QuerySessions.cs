@@ -76,8 +76,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         }
         catch (Exception e) when (entry.Session.Value.IsFaulted)
         {
-            lock (_gate)
-                if (_recent.Find(entry) is { } node) Evict(node);
+            Drop(entry);
             // The latest snapshot this process remembered (for a few milliseconds) was expired meanwhile: the
             // catalog's latest is newer, and asking for it again cannot loop.
             if (e is SnapshotNotFoundException && latest && newerThan < snapshot.Id)
@@ -234,8 +233,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         }
         catch
         {
-            lock (_gate)
-                if (_recent.Find(entry) is { } node) Evict(node);
+            Drop(entry);
             throw;
         }
     }
@@ -309,6 +307,13 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
         _recent.Remove(node);
         node.Value.Evicted = true;
         if (node.Value.Waiting == 0) RetireWhenBuilt(node.Value);
+    }
+
+    /// <summary>Evicts an entry whose session cannot be used again, unless it is out of the cache already.</summary>
+    private void Drop(Entry entry)
+    {
+        lock (_gate)
+            if (_recent.Find(entry) is { } node) Evict(node);
     }
 
     private static void RetireWhenBuilt(Entry entry)
