@@ -19,7 +19,11 @@ public sealed class LakeReader(Lakehouse lake)
         ContentFilter? filter = null, IReadOnlyCollection<string>? onlyTables = null, bool inlinedRows = true)
     {
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var catalog = new CatalogReader(connection, null, lake.DataPath);
+        // One view of the catalog for every statement: an expiry committing between them would otherwise leave a
+        // snapshot that resolved without its files.
+        await using var transaction = await connection.BeginTransactionAsync(
+            connection is Npgsql.NpgsqlConnection ? System.Data.IsolationLevel.RepeatableRead : System.Data.IsolationLevel.Unspecified, cancellationToken);
+        var catalog = new CatalogReader(connection, transaction, lake.DataPath);
         var snapshot = await catalog.ResolveAsync(selector, cancellationToken);
         var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables, tableIds: filter?.TableIds))
             .Where(t => filter?.Table?.Invoke(t) ?? true).ToList();
@@ -27,7 +31,7 @@ public sealed class LakeReader(Lakehouse lake)
         var files = (await catalog.DataFilesAsync(snapshot.Id, byId, cancellationToken))
             .Where(f => filter?.File?.Invoke(byId[f.TableId], f) ?? true).ToLookup(f => f.TableId);
 
-        var inlined = new InlinedDataReader(connection, null, catalog);
+        var inlined = new InlinedDataReader(connection, transaction, catalog);
         var withDeletes = await inlined.TablesWithInlinedDeletesAsync(cancellationToken);
         var data = new Dictionary<long, TableContent>();
         foreach (var (table, inlinedPart) in await InlinedAsync(inlined, tables, snapshot.Id, filter, inlinedRows, cancellationToken))
