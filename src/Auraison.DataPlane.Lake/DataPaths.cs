@@ -21,4 +21,19 @@ public static class DataPaths
     /// <summary>A directory name for a schema or table: the name itself when it is plain, otherwise its UUID.</summary>
     public static string DirectoryName(string name, Guid uuid) =>
         name.Length > 0 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-') ? name + "/" : uuid + "/";
+
+    /// <summary>The value's directory name in Hive-style partitioning: <c>key=value/</c>, both escaped.</summary>
+    public static string HiveDirectory(string key, string? value) =>
+        $"{Uri.EscapeDataString(key)}={(value is null ? NullPartitionValue : Uri.EscapeDataString(value))}/";
+
+    /// <summary>The directory value of a NULL partition value.</summary>
+    public const string NullPartitionValue = "__HIVE_DEFAULT_PARTITION__";
+
+    /// <summary>Whether the path is under one of the directories (each ending in '/').</summary>
+    public static bool IsUnderAny(string path, IReadOnlySet<string> directories)
+    {
+        for (var slash = path.IndexOf('/'); slash >= 0; slash = path.IndexOf('/', slash + 1))
+            if (directories.Contains(path[..(slash + 1)])) return true;
+        return false;
+    }
 }

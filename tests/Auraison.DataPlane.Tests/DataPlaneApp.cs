@@ -3,6 +3,8 @@ using System.Text.Json;
 using Auraison.DataPlane.Hosting;
 using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Catalog;
+using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Reading;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Auraison.DataPlane.Tests;
@@ -122,6 +124,15 @@ internal sealed class DataPlaneApp : IAsyncDisposable
         reply.GetProperty("columns").EnumerateArray().Select(c => c.GetProperty("name").GetString()!).ToList();
 
     public async Task<Lakehouse> LakehouseAsync() => await Factory.Services.GetRequiredService<LakeAccessor>().GetAsync(Ct);
+
+    /// <summary>The local copy of a data file of the table (in <c>main</c>) in the tenant's partition.</summary>
+    public async Task<string> LocalFileOfAsync(string table, string tenant)
+    {
+        var lake = await LakehouseAsync();
+        var content = await lake.ReadAsync(SnapshotSelector.Latest, Ct, new ContentFilter(t => t.Name == table));
+        var file = content.Data.Values.SelectMany(d => d.Files).First(f => f.PartitionValues.FirstOrDefault() == tenant);
+        return await lake.Storage.GetLocalPathAsync(file.Path, Ct);
+    }
 
     /// <summary>Counts in the catalog that "nothing was written" assertions compare: snapshots, data files, lineage rows.</summary>
     public async Task<(long Snapshots, long Files, long Lineage)> FootprintAsync()

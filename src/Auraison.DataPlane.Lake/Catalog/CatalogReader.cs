@@ -179,11 +179,16 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
             g => (g.First().Partition, (IReadOnlyList<PartitionKey>)g.Select(r => new PartitionKey(r.Column, ParseTransform(r.Transform))).ToList()));
     }
 
-    /// <summary>Visible data files of the given tables (only the one with <paramref name="tableId"/> when set), each with its visible delete file.</summary>
+    /// <summary>
+    /// Visible data files of the given tables (only the one with <paramref name="tableId"/> when set; only those written
+    /// after <paramref name="writtenAfter"/> when set, whose ids start at its next file id: a flushed file begins at a
+    /// snapshot before it was written), each with its visible delete file.
+    /// </summary>
     public async Task<List<DataFileInfo>> DataFilesAsync(long snapshot, IReadOnlyDictionary<long, LakeTable> tables,
-        CancellationToken cancellationToken, long? tableId = null)
+        CancellationToken cancellationToken, long? tableId = null, SnapshotInfo? writtenAfter = null)
     {
-        var filter = tableId is null ? OfTables("d.table_id", [.. tables.Keys]) : " AND d.table_id = $2";
+        var filter = (tableId is null ? OfTables("d.table_id", [.. tables.Keys]) : " AND d.table_id = $2")
+                     + (writtenAfter is { } after ? $" AND d.data_file_id >= {after.NextFileId.ToString(CultureInfo.InvariantCulture)}" : "");
         object?[] args = tableId is null ? [snapshot] : [snapshot, tableId];
         var files = await connection.QueryAsync(transaction,
             $"""
@@ -218,6 +223,21 @@ public sealed class CatalogReader(DbConnection connection, DbTransaction? transa
         // Files of tables not visible at the snapshot (dropped) are not part of it.
         return files.Where(f => tables.ContainsKey(f.TableId))
             .Select(f => values.TryGetValue(f.Id, out var v) ? f with { PartitionValues = v } : f).ToList();
+    }
+
+    /// <summary>
+    /// Whether commits after snapshot <paramref name="after"/> up to <paramref name="upTo"/> ended a data file of the
+    /// tables or gave one a delete file: whether a reader of their files at <paramref name="after"/> misses more than
+    /// the files added since.
+    /// </summary>
+    public async Task<bool> FilesEndedOrDeletedFromAsync(IReadOnlyCollection<long> tableIds, long after, long upTo, CancellationToken cancellationToken)
+    {
+        var tables = OfTables("table_id", tableIds);
+        return await connection.ScalarAsync<long>(transaction,
+            $"""
+             SELECT (SELECT count(*) FROM ducklake_data_file WHERE end_snapshot > $1 AND end_snapshot <= $2{tables})
+                  + (SELECT count(*) FROM ducklake_delete_file WHERE begin_snapshot > $1 AND begin_snapshot <= $2{tables})
+             """, cancellationToken, after, upTo) > 0;
     }
 
     /// <summary>The statistics of these columns (leaf column ids) in each data file of the table visible at the snapshot.</summary>

@@ -45,6 +45,28 @@ public sealed record LakeTable(
         Columns.FirstOrDefault(c => string.Equals(c.Name, name, StringComparison.OrdinalIgnoreCase));
 
     public IEnumerable<LakeColumn> AllColumns => Columns.SelectMany(c => c.PreOrder());
+
+    /// <summary>
+    /// The Hive directory key of each partition key: the column's name for identity, else the transform's, with the
+    /// column's name appended when two keys would share one (as the stock extension names them).
+    /// </summary>
+    public IReadOnlyList<string> PartitionDirectoryKeys
+    {
+        get
+        {
+            var keys = Partitioning.Select(k => (Key: k.Transform == PartitionTransform.Identity
+                ? AllColumns.First(c => c.Id == k.ColumnId).Name
+                : k.Transform.ToString().ToLowerInvariant(), Column: AllColumns.First(c => c.Id == k.ColumnId).Name)).ToList();
+            return keys.Select(k => keys.Count(o => o.Key == k.Key) > 1 ? $"{k.Key}_{k.Column}" : k.Key).ToList();
+        }
+    }
+
+    /// <summary>
+    /// The directory that files whose first partition value is <paramref name="value"/> are written under (Hive-style,
+    /// <c>key=value/</c> below the table's directory); null for a table without partitioning.
+    /// </summary>
+    public string? FirstPartitionDirectory(string? value) =>
+        Partitioning.Count == 0 ? null : Directory + DataPaths.HiveDirectory(PartitionDirectoryKeys[0], value);
 }
 
 /// <summary>A schema as visible at one snapshot.</summary>

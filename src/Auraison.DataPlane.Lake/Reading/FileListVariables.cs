@@ -27,14 +27,30 @@ public sealed class FileListVariables
 
     /// <summary>
     /// The read_parquet argument for the files at <paramref name="paths"/>: a list literal, or a variable the connection
-    /// sets (the same one for the same paths, so views replaced over the same files need no new variable).
+    /// sets (the same one for the same paths, so views replaced over the same files need no new variable). Paths that
+    /// begin with a variable's and add fewer than <see cref="VariableFrom"/> read it and the rest as literals, so that
+    /// views replaced over files added since need no new variable either.
     /// </summary>
-    public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths)
+    public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths) => Render(files, paths, out _);
+
+    /// <summary>The read_parquet argument, and in <paramref name="inVariable"/> how many paths (from the first) it reads through a variable.</summary>
+    internal string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths, out int inVariable)
     {
+        inVariable = 0;
         if (paths.Count < VariableFrom) return TableScanSql.ListLiteral(paths);
-        var list = _lists.FirstOrDefault(l => l.Paths.SequenceEqual(paths, StringComparer.Ordinal));
+        var list = _lists.FirstOrDefault(l => paths.Count - l.Paths.Count is >= 0 and < VariableFrom && l.Paths.SequenceEqual(paths.Take(l.Paths.Count),
+            StringComparer.Ordinal));
         if (list is null) _lists.Add(list = new FileList($"lake_files_{_lists.Count}", files, paths));
-        return $"getvariable({Literal(list.Name)})";
+        inVariable = list.Paths.Count;
+        var variable = $"getvariable({Literal(list.Name)})";
+        return inVariable == paths.Count ? variable : $"list_concat({variable}, {TableScanSql.ListLiteral(paths.Skip(inVariable))})";
+    }
+
+    /// <summary>Forgets the lists rendered after the first <paramref name="count"/>, before any connection set them.</summary>
+    internal void ForgetSince(int count)
+    {
+        if (count < _set) throw new InvalidOperationException("A file list a connection set cannot be forgotten.");
+        _lists.RemoveRange(count, _lists.Count - count);
     }
 
     /// <summary>Sets every variable in a connection to the database whose views read them.</summary>

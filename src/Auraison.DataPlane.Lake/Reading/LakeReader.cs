@@ -19,10 +19,7 @@ public sealed class LakeReader(Lakehouse lake)
         ContentFilter? filter = null, IReadOnlyCollection<string>? onlyTables = null, bool inlinedRows = true)
     {
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        // One view of the catalog for every statement: an expiry committing between them would otherwise leave a
-        // snapshot that resolved without its files.
-        await using var transaction = await connection.BeginTransactionAsync(
-            connection is Npgsql.NpgsqlConnection ? System.Data.IsolationLevel.RepeatableRead : System.Data.IsolationLevel.Unspecified, cancellationToken);
+        await using var transaction = await BeginReadAsync(connection, cancellationToken);
         var catalog = new CatalogReader(connection, transaction, lake.DataPath);
         var snapshot = await catalog.ResolveAsync(selector, cancellationToken);
         var tables = (await catalog.TablesAsync(snapshot.Id, cancellationToken, qualifiedNames: onlyTables, tableIds: filter?.TableIds))
@@ -46,25 +43,46 @@ public sealed class LakeReader(Lakehouse lake)
     }
 
     /// <summary>
+    /// One view of the catalog for every statement of a read (repeatable read on PostgreSQL, DuckDB's snapshot
+    /// isolation embedded): an expiry committing between them would otherwise leave a snapshot that resolved without its files.
+    /// </summary>
+    private static async Task<System.Data.Common.DbTransaction> BeginReadAsync(System.Data.Common.DbConnection connection, CancellationToken cancellationToken) =>
+        await connection.BeginTransactionAsync(
+            connection is Npgsql.NpgsqlConnection ? System.Data.IsolationLevel.RepeatableRead : System.Data.IsolationLevel.Unspecified, cancellationToken);
+
+    /// <summary>Changes to a table that content can follow without reading the table anew: rows inserted, inlined or in new files, and inlined rows flushed to files.</summary>
+    private static readonly IReadOnlySet<string> Followed = new HashSet<string>(StringComparer.Ordinal)
+        { SnapshotChange.InlinedInsertKind, "inserted_into_table", "inline_flush", "flushed_inlined" };
+
+    /// <summary>
     /// <paramref name="content"/> moved forward to snapshot <paramref name="snapshotId"/> when the commits after it
-    /// changed its tables only by inserting rows kept in the catalog: the same files, and the inlined rows of the
-    /// tables they changed read anew (narrowed by <paramref name="filter"/>, which must be the one it was read with).
-    /// Null when a commit did anything else to one of its tables (files added or ended, rows deleted, columns altered)
-    /// or created or dropped a table, or when the commits in between cannot be told.
+    /// changed its tables only by inserting rows (kept in the catalog or in new files) or flushing inlined rows to files:
+    /// each table changed keeps its files, followed by those added since, and its inlined rows are read anew (both
+    /// narrowed by <paramref name="filter"/>, which must be the one it was read with).
+    /// Null when a commit did anything else to one of its tables (files ended, rows deleted, columns altered) or
+    /// created or dropped a table, or when the commits in between cannot be told.
     /// </summary>
     public async Task<SnapshotContent?> AdvanceAsync(SnapshotContent content, long snapshotId, ContentFilter? filter, CancellationToken cancellationToken)
     {
         var changes = await lake.ChangesByTableAsync(content.Snapshot.Id, snapshotId, cancellationToken);
         if (changes is null) return null;
         var changed = content.Tables.Where(t => changes.ContainsKey(t.Id)).ToList();
-        if (changed.Any(t => changes[t.Id].Any(kind => kind != SnapshotChange.InlinedInsertKind))) return null;
+        if (changed.Any(t => !changes[t.Id].IsSubsetOf(Followed))) return null;
+        var withFiles = changed.Where(t => changes[t.Id].Any(kind => kind != SnapshotChange.InlinedInsertKind)).ToDictionary(t => t.Id);
         await using var connection = await lake.Catalog.OpenAsync(cancellationToken);
-        var catalog = new CatalogReader(connection, null, lake.DataPath);
+        await using var transaction = await BeginReadAsync(connection, cancellationToken);
+        var catalog = new CatalogReader(connection, transaction, lake.DataPath);
         var snapshot = await catalog.ResolveAsync(SnapshotSelector.ById(snapshotId), cancellationToken);
+        if (withFiles.Count > 0 && await catalog.FilesEndedOrDeletedFromAsync(withFiles.Keys, content.Snapshot.Id, snapshot.Id, cancellationToken)) return null;
+        var added = (withFiles.Count == 0 ? [] : await catalog.DataFilesAsync(snapshot.Id, withFiles, cancellationToken, writtenAfter: content.Snapshot))
+            .Where(f => filter?.File?.Invoke(withFiles[f.TableId], f) ?? true).ToLookup(f => f.TableId);
         var data = content.Data.ToDictionary();
-        foreach (var (table, inlinedPart) in await InlinedAsync(new InlinedDataReader(connection, null, catalog), changed, snapshot.Id, filter, true,
+        foreach (var (table, inlinedPart) in await InlinedAsync(new InlinedDataReader(connection, transaction, catalog), changed, snapshot.Id, filter, true,
                      cancellationToken))
-            data[table.Id] = inlinedPart with { Files = data[table.Id].Files, InlinedDeletes = data[table.Id].InlinedDeletes };
+        {
+            var files = data[table.Id].Files;
+            data[table.Id] = inlinedPart with { Files = added[table.Id].Any() ? [.. files, .. added[table.Id]] : files, InlinedDeletes = data[table.Id].InlinedDeletes };
+        }
         return new SnapshotContent(snapshot, content.Tables, data);
     }
 
@@ -122,28 +140,54 @@ public sealed class LakeReader(Lakehouse lake)
     }
 
     /// <summary>
-    /// Moves the views that <paramref name="views"/> describes forward to <paramref name="content"/>, moved forward from
-    /// theirs by <see cref="AdvanceAsync"/> (the same files: only rows inlined in the catalog differ), for the tables in
-    /// <paramref name="changed"/>. A view that reads inlined rows from its table's macro keeps reading them there, and
-    /// the macro is replaced; other views are replaced, over the same local paths and list variables, so that
-    /// connections that set them need nothing new. The filters and columns must be those the views were created with.
+    /// Moves the views that <paramref name="views"/> describes, made over <paramref name="previous"/>, forward to
+    /// <paramref name="content"/>, moved forward from it by <see cref="AdvanceAsync"/>. A view whose table gained only
+    /// inlined rows and reads them from its macro keeps reading them there, and the macro is replaced; the other views
+    /// of changed tables are replaced, over the same list variables (a list that grew reads its variable and the files
+    /// added as literals), so that connections that set them need nothing new. Returns the views now made, or null
+    /// (nothing changed) when a list grew too much to follow so. The filters and columns must be those the views were
+    /// created with.
     /// </summary>
-    public async Task AdvanceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent content, IReadOnlyList<LakeTable> changed,
+    public async Task<CreatedViews?> AdvanceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent previous, SnapshotContent content,
         CancellationToken cancellationToken, Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
-        var withoutMacro = changed.Where(t => !views.InlinedRowMacros.Contains(t.Id)).ToList();
-        foreach (var table in changed.Except(withoutMacro))
+        var changed = content.Tables.Where(t => !ReferenceEquals(content.Data[t.Id], previous.Data[t.Id])).ToList();
+        var filesAdded = changed.Where(t => !ReferenceEquals(content.Data[t.Id].Files, previous.Data[t.Id].Files)).ToList();
+        var addedPaths = FilesOf(content, filesAdded).Where(path => !views.Paths.ContainsKey(path)).ToList();
+        var advanced = views with
+        {
+            Paths = new Dictionary<string, string>(views.Paths.Concat(views.Lazy
+                ? addedPaths.Select(path => KeyValuePair.Create(path, lake.Storage.LocalPathOf(path)))
+                : await LocalizeAsync(addedPaths, cancellationToken)), StringComparer.Ordinal),
+        };
+        var macroOnly = changed.Except(filesAdded).Where(t => views.InlinedRowMacros.Contains(t.Id)).ToList();
+        var (lists, macros) = (views.FileLists.Count, views.InlinedRowMacros.ToList());
+        var made = await PrepareViewsAsync(content, changed.Except(macroOnly).ToList(), advanced, rowFilter, passesFilter, columns, cancellationToken);
+        if (views.FileLists.Count != lists)
+        {
+            // Nothing was created: the views stay as they were.
+            views.FileLists.ForgetSince(lists);
+            views.InlinedRowMacros.IntersectWith(macros);
+            return null;
+        }
+        foreach (var table in macroOnly)
             await ExecuteAsync(target, InlinedRowMacros.ReplaceSql(table, content.Data[table.Id].InlinedRows), cancellationToken);
-        await CreateOrReplaceViewsAsync(target, content, withoutMacro, views, rowFilter, passesFilter, columns, cancellationToken);
+        await ExecuteViewsAsync(target, made, advanced, cancellationToken);
+        return advanced;
     }
 
     private async Task CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyList<LakeTable> tables, CreatedViews views,
         Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
+        Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns, CancellationToken cancellationToken) =>
+        await ExecuteViewsAsync(target, await PrepareViewsAsync(content, tables, views, rowFilter, passesFilter, columns, cancellationToken), views,
+            cancellationToken);
+
+    /// <summary>Each table's view SQL (and the macro of its inlined rows, when it pays off), with the files the views bind fetched.</summary>
+    private async Task<List<(LakeTable Table, string? Macro, string Body)>> PrepareViewsAsync(SnapshotContent content, IReadOnlyList<LakeTable> tables,
+        CreatedViews views, Func<LakeTable, string?>? rowFilter, Func<LakeTable, DataFileInfo, bool>? passesFilter,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns, CancellationToken cancellationToken)
     {
-        foreach (var schema in tables.Select(t => t.SchemaName).Distinct(StringComparer.Ordinal))
-            await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
         var bound = views.Lazy ? new BoundFiles(views) : null;
         List<(LakeTable Table, string? Macro, string Body)> made = [];
         foreach (var table in tables)
@@ -155,6 +199,14 @@ public sealed class LakeReader(Lakehouse lake)
         }
         // What the views bind is fetched in one go, before the first of them is created.
         if (bound is not null) await LocalizeAsync(bound.Paths, cancellationToken);
+        return made;
+    }
+
+    private static async Task ExecuteViewsAsync(DuckDBConnection target, List<(LakeTable Table, string? Macro, string Body)> made, CreatedViews views,
+        CancellationToken cancellationToken)
+    {
+        foreach (var schema in made.Select(m => m.Table.SchemaName).Distinct(StringComparer.Ordinal))
+            await ExecuteAsync(target, $"CREATE SCHEMA IF NOT EXISTS {SqlText.Identifier(schema)}", cancellationToken);
         await views.FileLists.SetNewAsync(target, views.Lazy, cancellationToken);
         foreach (var (table, macro, body) in made)
         {
@@ -210,9 +262,10 @@ public sealed class LakeReader(Lakehouse lake)
         return new Dictionary<string, string>(local, StringComparer.Ordinal);
     }
 
-    /// <summary>Every file the snapshot reads: data files and their delete files.</summary>
-    private static IEnumerable<string> FilesOf(SnapshotContent content) =>
-        content.Data.Values.SelectMany(d => d.Files).SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
+    /// <summary>Every file the snapshot reads (of <paramref name="tables"/> when given): data files and their delete files.</summary>
+    private static IEnumerable<string> FilesOf(SnapshotContent content, IReadOnlyList<LakeTable>? tables = null) =>
+        (tables?.Select(t => content.Data[t.Id]) ?? content.Data.Values).SelectMany(d => d.Files)
+            .SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
             .Distinct(StringComparer.Ordinal);
 
     /// <summary>The positions a data file's delete file removes (none without one).</summary>
@@ -270,11 +323,12 @@ internal sealed class BoundFiles(CreatedViews views)
 
     public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths)
     {
-        if (paths.Count >= FileListVariables.VariableFrom)
+        var sql = views.FileLists.Render(files, paths, out var inVariable);
+        if (inVariable > 0)
         {
-            _inVariables.UnionWith(files.Select(f => f.Path));
+            _inVariables.UnionWith(files.Take(inVariable).Select(f => f.Path));
             _firstOfVariables.Add(files[0].Path);
         }
-        return views.FileLists.Render(files, paths);
+        return sql;
     }
 }

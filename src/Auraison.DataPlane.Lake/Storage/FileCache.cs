@@ -6,6 +6,9 @@ namespace Auraison.DataPlane.Lake.Storage;
 /// <summary>
 /// A bounded local copy of immutable remote files. Entries appear only complete (download to a temporary name, then
 /// rename); the least recently used go first when the bound is passed; the directory survives restarts.
+/// A Parquet file is kept under the directories of its remote path (<c>s3://bucket/a/b.parquet</c> at
+/// <c>bucket/a/b.parquet</c>), so that a remote directory's files share one local directory; a path that cannot be a
+/// local one is kept under a name hashed from it.
 /// </summary>
 public sealed class FileCache
 {
@@ -22,8 +25,8 @@ public sealed class FileCache
         _directory = directory;
         _capacityBytes = capacityBytes;
         System.IO.Directory.CreateDirectory(directory);
-        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.partial-*")) File.Delete(stale);
-        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*.parquet").OrderBy(f => f.LastWriteTimeUtc))
+        foreach (var stale in System.IO.Directory.EnumerateFiles(directory, "*.partial-*", SearchOption.AllDirectories)) File.Delete(stale);
+        foreach (var file in new DirectoryInfo(directory).EnumerateFiles("*.parquet", SearchOption.AllDirectories).OrderBy(f => f.LastWriteTimeUtc))
             Track(file.FullName, file.Length);
     }
 
@@ -35,6 +38,7 @@ public sealed class FileCache
     {
         var target = PathFor(key);
         if (Touch(target)) return target;
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var staging = target + ".partial-" + Guid.NewGuid().ToString("N");
         try
         {
@@ -52,6 +56,7 @@ public sealed class FileCache
     public void Add(string key, string localFile)
     {
         var target = PathFor(key);
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         var staging = target + ".partial-" + Guid.NewGuid().ToString("N");
         File.Copy(localFile, staging);
         File.Move(staging, target, overwrite: true);
@@ -75,7 +80,32 @@ public sealed class FileCache
 
     /// <summary>The local file of <paramref name="key"/>, whether it is cached now or not.</summary>
     public string PathFor(string key) =>
-        Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".parquet");
+        key.EndsWith(".parquet", StringComparison.Ordinal) && Mirrored(key, minimumSegments: 2) is { } mirrored
+            ? mirrored
+            : Path.Combine(_directory, Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key))) + ".parquet");
+
+    /// <summary>
+    /// The local directory (ending in '/') that holds the cached Parquet files under the remote directory
+    /// <paramref name="key"/>, and only those; null when its files are kept under hashed names.
+    /// </summary>
+    public string? DirectoryFor(string key) =>
+        key.EndsWith('/') && Mirrored(key[..^1], minimumSegments: 1) is { } mirrored ? mirrored + "/" : null;
+
+    private const int MostSegmentBytes = 255;
+    private const int MostPathChars = 1024;
+
+    /// <summary>The key's path below the cache directory, when each of its segments is a plain file name.</summary>
+    private string? Mirrored(string key, int minimumSegments)
+    {
+        const string Scheme = "s3://";
+        if (!key.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase) || key.Length > MostPathChars) return null;
+        var segments = key[Scheme.Length..].Split('/');
+        return segments.Length >= minimumSegments && segments.All(IsPlainSegment) ? Path.Combine([_directory, .. segments]) : null;
+    }
+
+    private static bool IsPlainSegment(string segment) =>
+        segment is not ("" or "." or "..") && !segment.Contains(".partial-", StringComparison.Ordinal)
+        && Encoding.UTF8.GetByteCount(segment) <= MostSegmentBytes && !segment.Any(c => char.IsControl(c) || c == '\\');
 
     private bool Touch(string path)
     {

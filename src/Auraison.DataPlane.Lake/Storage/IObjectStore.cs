@@ -15,6 +15,12 @@ public interface IObjectStore
     /// <summary>Where <see cref="GetLocalPathAsync"/> puts or finds the object's local file, without fetching it.</summary>
     string LocalPathOf(string path);
 
+    /// <summary>
+    /// The local directory holding the local files of exactly the objects under <paramref name="directory"/> (the
+    /// directory itself for a local store); null when their local files are not kept under one.
+    /// </summary>
+    string? LocalDirectoryOf(string directory);
+
     Task<bool> ExistsAsync(string path, CancellationToken cancellationToken);
 
     /// <summary>Where local copies live that can be evicted after <see cref="GetLocalPathAsync"/>; null when reads go to the store's own files.</summary>

@@ -19,6 +19,8 @@ internal sealed class InstrumentedObjectStore(IObjectStore inner) : IObjectStore
 
     public string LocalPathOf(string path) => inner.LocalPathOf(path);
 
+    public string? LocalDirectoryOf(string directory) => inner.LocalDirectoryOf(directory);
+
     public string? CacheDirectory => inner.CacheDirectory;
 
     public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => CallAsync("exists", () => inner.ExistsAsync(path, cancellationToken));

@@ -23,6 +23,8 @@ public sealed class LocalObjectStore(string root) : IObjectStore
 
     public string LocalPathOf(string path) => path;
 
+    public string? LocalDirectoryOf(string directory) => DataPaths.Normalize(directory);
+
     public string? CacheDirectory => null;
 
     public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => Task.FromResult(File.Exists(path));

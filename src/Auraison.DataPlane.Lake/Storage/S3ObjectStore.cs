@@ -100,6 +100,8 @@ public sealed class S3ObjectStore : IObjectStore, IDisposable
 
     public string LocalPathOf(string path) => _cache.PathFor(path);
 
+    public string? LocalDirectoryOf(string directory) => _cache.DirectoryFor(directory);
+
     public string? CacheDirectory => _cache.Directory;
 
     public async Task<bool> ExistsAsync(string path, CancellationToken cancellationToken)

@@ -15,8 +15,6 @@ namespace Auraison.DataPlane.Lake.Writing;
 /// </summary>
 public static class ParquetStager
 {
-    public const string NullPartitionDirectoryValue = "__HIVE_DEFAULT_PARTITION__";
-
     /// <summary>
     /// Stages the rows of <paramref name="source"/> (a DuckDB SELECT on <paramref name="work"/>) for the table.
     /// Source columns are matched to table columns by name and cast to their types; missing ones are NULL.
@@ -188,24 +186,17 @@ public static class ParquetStager
 
     private sealed record KeyExpression(string DirectoryKey, string Expression);
 
-    private static List<KeyExpression> PartitionExpressions(LakeTable table)
-    {
-        var keys = table.Partitioning.Select(k =>
+    private static List<KeyExpression> PartitionExpressions(LakeTable table) =>
+        table.Partitioning.Zip(table.PartitionDirectoryKeys, (k, directoryKey) =>
         {
-            var column = table.AllColumns.First(c => c.Id == k.ColumnId);
-            var transform = k.Transform.ToString().ToLowerInvariant();
-            var expression = k.Transform == PartitionTransform.Identity
-                ? $"CAST({Identifier(column.Name)} AS VARCHAR)"
-                : $"CAST({transform}({Identifier(column.Name)}) AS VARCHAR)";
-            return (Key: k.Transform == PartitionTransform.Identity ? column.Name : transform, Column: column.Name, Expression: expression);
+            var column = Identifier(table.AllColumns.First(c => c.Id == k.ColumnId).Name);
+            return new KeyExpression(directoryKey, k.Transform == PartitionTransform.Identity
+                ? $"CAST({column} AS VARCHAR)"
+                : $"CAST({k.Transform.ToString().ToLowerInvariant()}({column}) AS VARCHAR)");
         }).ToList();
-        // A directory key that would repeat gets the column name appended, as the stock extension does.
-        return keys.Select(k => new KeyExpression(
-            keys.Count(o => o.Key == k.Key) > 1 ? $"{k.Key}_{k.Column}" : k.Key, k.Expression)).ToList();
-    }
 
     private static string HiveDirectories(IReadOnlyList<KeyExpression> keys, IReadOnlyList<string?> values) =>
-        string.Concat(keys.Select((k, i) => $"{Uri.EscapeDataString(k.DirectoryKey)}={(values[i] is null ? NullPartitionDirectoryValue : Uri.EscapeDataString(values[i]!))}/"));
+        string.Concat(keys.Select((k, i) => DataPaths.HiveDirectory(k.DirectoryKey, values[i])));
 
     internal static async Task<List<string>> ColumnNamesAsync(DuckDBConnection work, string source, CancellationToken cancellationToken)
     {

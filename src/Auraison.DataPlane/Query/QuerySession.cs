@@ -65,7 +65,7 @@ public sealed class QuerySession(DuckDBConnection root, string tenant, long snap
 
     /// <summary>
     /// Moves the views forward to <paramref name="snapshotId"/> in this database when the commits since changed their
-    /// tables in a way the views can follow without a rebuild (rows inlined in the catalog); false when they cannot.
+    /// tables in a way the views can follow without a rebuild (rows added); false when they cannot.
     /// </summary>
     public async Task<bool> TryAdvanceViewsAsync(long snapshotId, CancellationToken cancellationToken)
     {

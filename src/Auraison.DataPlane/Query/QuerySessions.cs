@@ -177,7 +177,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     /// <summary>
     /// The scope's newest cached session (once built, when it is being built), moved forward to
     /// <paramref name="snapshotId"/> when no commit since it changed a table it reads, or when the commits only added
-    /// rows inlined in the catalog to them (its views of those tables are then replaced in place): agents keep querying
+    /// rows to them, inlined in the catalog or in files its sandbox already allows (its views of those tables are then
+    /// replaced in place): agents keep querying
     /// while writers commit, and a rebuild would re-read and re-plan every file of the tables the query names. Without
     /// one, why a new session is built.
     /// </summary>
@@ -203,7 +204,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
             var changed = await lake.TablesChangedAsync(older.Snapshot, snapshotId, cancellationToken);
             if (changed is null) return (null, $"the commits since snapshot {older.Snapshot} changed the catalog");
             if (changed.Overlaps(session.TableIds) && !await TryAdvanceViewsAsync(older, session, snapshotId))
-                return (null, $"the commits since snapshot {older.Snapshot} changed its tables' files, or its views were busy");
+                return (null, $"the commits since snapshot {older.Snapshot} did more to its tables than add rows it may read, or its views were busy");
             lock (_gate)
             {
                 if (older.Evicted) return (null, "the last one was evicted meanwhile");
@@ -286,7 +287,7 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 tables.Add(LineageTable.Name);
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
-            await SessionSandbox.LockAsync(root, views.Views.LocalPaths, cancellationToken);
+            await SessionSandbox.LockAsync(root, views.Directories, views.Views.LocalPaths, cancellationToken);
             logger.LogInformation("Built a query session for tenant {Tenant} at lake snapshot {Snapshot} over {Tables} tables and {Files} files in {ElapsedMs} ms ({Why})",
                 tenant, snapshotId, tables.Count, views.Views.LocalPaths.Count, clock.ElapsedMilliseconds, why);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,

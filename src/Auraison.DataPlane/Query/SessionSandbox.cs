@@ -1,5 +1,6 @@
 using DuckDB.NET.Data;
-using static Auraison.DataPlane.Lake.Catalog.SqlText;
+using Auraison.DataPlane.Lake;
+using Auraison.DataPlane.Lake.Reading;
 
 namespace Auraison.DataPlane.Query;
 
@@ -10,21 +11,28 @@ namespace Auraison.DataPlane.Query;
 /// </summary>
 public static class SessionSandbox
 {
+    /// <summary>
+    /// Locks the connection's database to reading the files under <paramref name="readableDirectories"/> (each one holding
+    /// files the views may read alone) and <paramref name="readableFiles"/> (those under none of them), and writing
+    /// into <paramref name="writableDirectory"/>.
+    /// </summary>
     /// <remarks>
-    /// The file list goes in as one parameter: a SET with 100,000 path literals spends seconds in DuckDB's parser alone.
+    /// The file list goes in as one parameter: a SET with 100,000 path literals spends seconds in DuckDB's parser alone,
+    /// and setting it seconds more in DuckDB's path checks; files under a directory allowed as a whole cost nothing.
     /// </remarks>
-    public static async Task LockAsync(DuckDBConnection connection, IReadOnlyCollection<string> readableFiles, CancellationToken cancellationToken,
-        string? writableDirectory = null)
+    public static async Task LockAsync(DuckDBConnection connection, IReadOnlySet<string> readableDirectories, IEnumerable<string> readableFiles,
+        CancellationToken cancellationToken, string? writableDirectory = null)
     {
         await using (var command = connection.CreateCommand())
         {
             command.CommandText = "SET VARIABLE session_allowed_paths = $1";
-            command.Parameters.Add(new DuckDBParameter(readableFiles.DefaultIfEmpty("/nonexistent").ToList()));
+            command.Parameters.Add(new DuckDBParameter(readableFiles.Where(f => !DataPaths.IsUnderAny(f, readableDirectories)).DefaultIfEmpty("/nonexistent").ToList()));
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+        var directories = writableDirectory is null ? readableDirectories : readableDirectories.Append(writableDirectory.TrimEnd('/') + "/").ToHashSet();
         await using var settings = connection.CreateCommand();
         settings.CommandText = "SET allowed_paths = getvariable('session_allowed_paths'); RESET VARIABLE session_allowed_paths; " +
-                               (writableDirectory is null ? "" : $"SET allowed_directories = [{Literal(writableDirectory.TrimEnd('/') + "/")}]; ") +
+                               (directories.Count == 0 ? "" : $"SET allowed_directories = {TableScanSql.ListLiteral(directories.Order(StringComparer.Ordinal))}; ") +
                                "SET enable_external_access = false; SET lock_configuration = true";
         await settings.ExecuteNonQueryAsync(cancellationToken);
     }

@@ -1,3 +1,4 @@
+using Auraison.DataPlane.Lake;
 using Auraison.DataPlane.Lake.Model;
 using Auraison.DataPlane.Lake.Reading;
 using Auraison.DataPlane.Schema;
@@ -27,13 +28,23 @@ public static class TenantData
     public static Func<LakeTable, DataFileInfo, bool> HoldsOnlyRowsOf(string tenant) => (table, file) =>
         InTenantPartition(table, file, out var owner) && owner == tenant;
 
+    /// <summary>Whether the table's files are split by tenant first: each tenant's files under a directory of its own.</summary>
+    public static bool PartitionedByTenant(LakeTable table) =>
+        table.FindColumn(Lineage.TenantId) is { } column && table.Partitioning.Count > 0
+        && table.Partitioning[0] == new PartitionKey(column.Id, PartitionTransform.Identity);
+
+    /// <summary>
+    /// The local directories holding the files of the tenant's partition of each table split by tenant first: written
+    /// Hive-style (<c>tenant_id=…/</c>), by this service and the stock extension alike, they hold its files alone.
+    /// </summary>
+    public static IReadOnlySet<string> PartitionDirectories(Lakehouse lake, IEnumerable<LakeTable> tables, string tenant) =>
+        tables.Where(PartitionedByTenant).Select(t => lake.Storage.LocalDirectoryOf(t.FirstPartitionDirectory(tenant)!)).OfType<string>()
+            .ToHashSet(StringComparer.Ordinal);
+
     private static bool InTenantPartition(LakeTable table, DataFileInfo file, out string? owner)
     {
         owner = null;
-        var column = table.FindColumn(Lineage.TenantId);
-        var partitionedByTenant = column is not null && table.Partitioning.Count > 0
-            && table.Partitioning[0] == new PartitionKey(column.Id, PartitionTransform.Identity);
-        if (!partitionedByTenant || file.PartitionId != table.PartitionId || file.PartitionValues.Count == 0) return false;
+        if (!PartitionedByTenant(table) || file.PartitionId != table.PartitionId || file.PartitionValues.Count == 0) return false;
         owner = file.PartitionValues[0];
         return true;
     }

@@ -18,8 +18,9 @@ public static class TenantViews
     /// <param name="TableIds">The lake ids of the tables shown.</param>
     /// <param name="Columns">Per table shown: its lake table and the stored column behind each name the view shows.</param>
     /// <param name="Content">What the views show: the tenant's tables, files and inlined rows at the snapshot.</param>
+    /// <param name="Directories">Local directories holding the tenant's files alone (<see cref="TenantData.PartitionDirectories"/>).</param>
     public sealed record Shown(CreatedViews Views, IReadOnlySet<TableName> Tables, IReadOnlySet<TableName> Forbidden, IReadOnlySet<long> TableIds,
-        IReadOnlyDictionary<TableName, ShownTable> Columns, SnapshotContent Content);
+        IReadOnlyDictionary<TableName, ShownTable> Columns, SnapshotContent Content, IReadOnlySet<string> Directories);
 
     /// <summary>A table as a view shows it: the lake table, and its stored columns by the names the view gives them.</summary>
     public sealed record ShownTable(LakeTable Table, IReadOnlyDictionary<string, LakeColumn> Columns);
@@ -43,21 +44,24 @@ public static class TenantViews
             table => columnsShown[table.Id], lazy);
         var shown = content.Tables.ToDictionary(t => new TableName(t.SchemaName, t.Name), t => new ShownTable(t,
             columnsShown[t.Id].ToDictionary(c => c.Shown, c => t.Columns.First(s => s.Name == c.Stored), StringComparer.OrdinalIgnoreCase)));
-        return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown, content);
+        return new Shown(views, shown.Keys.ToHashSet(), forbidden, content.Tables.Select(t => t.Id).ToHashSet(), shown, content,
+            TenantData.PartitionDirectories(lake, content.Tables, tenant));
     }
 
     /// <summary>
-    /// The views moved forward to a later snapshot in the same database when the commits since changed their tables
-    /// only by rows inlined in the catalog: the tables changed read the same files and the tenant's inlined rows anew.
-    /// Null when a commit did more (the views stay as they were).
+    /// The views moved forward to a later snapshot in the same database when the commits since only added rows to
+    /// their tables (<see cref="LakeReader.AdvanceAsync"/>) and every file added is one the session may already read:
+    /// under the tenant's partition directories. Null when they cannot follow (the views stay as they were).
     /// </summary>
     public static async Task<Shown?> AdvanceAsync(Lakehouse lake, DuckDBConnection target, Shown shown, string tenant, long snapshotId,
         CancellationToken cancellationToken)
     {
         if (await lake.Reader.AdvanceAsync(shown.Content, snapshotId, TenantData.Scope(tenant), cancellationToken) is not { } content) return null;
-        var changed = content.Tables.Where(t => !ReferenceEquals(content.Data[t.Id], shown.Content.Data[t.Id])).ToList();
-        await lake.Reader.AdvanceViewsAsync(target, shown.Views, content, changed, cancellationToken, _ => TenantData.RowFilter(tenant),
-            TenantData.HoldsOnlyRowsOf(tenant), table => TenantData.ColumnsShown(table, tenant));
-        return shown with { Content = content };
+        var added = content.Data.Values.SelectMany(d => d.Files).Where(f => !shown.Views.Paths.ContainsKey(f.Path));
+        if (added.Any(f => !DataPaths.IsUnderAny(lake.Storage.LocalPathOf(f.Path), shown.Directories))) return null;
+        return await lake.Reader.AdvanceViewsAsync(target, shown.Views, shown.Content, content, cancellationToken, _ => TenantData.RowFilter(tenant),
+            TenantData.HoldsOnlyRowsOf(tenant), table => TenantData.ColumnsShown(table, tenant)) is { } views
+            ? shown with { Views = views, Content = content }
+            : null;
     }
 }

@@ -85,7 +85,7 @@ public class InlinedRowMacrosTests
             var ct = TestContext.Current.CancellationToken;
             var later = await Lake.AppendInlinedAsync(Table, select);
             var advanced = await Lake.Reader.AdvanceAsync(Content, later.SnapshotId, null, ct);
-            await Lake.Reader.AdvanceViewsAsync(Duck, Views, advanced!, [Table], ct);
+            await Lake.Reader.AdvanceViewsAsync(Duck, Views, Content, advanced!, ct);
         }
 
         public Task<string?> ScalarAsync(string sql) => InlinedRowMacrosTests.ScalarAsync(Duck, sql);

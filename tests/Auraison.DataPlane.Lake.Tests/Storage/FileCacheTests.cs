@@ -68,6 +68,31 @@ public sealed class FileCacheTests : IDisposable
         Assert.Equal(42, restarted.TotalBytes);
     }
 
+    [Fact]
+    public async Task A_parquet_file_is_kept_under_the_directories_of_its_path_so_its_directory_holds_it()
+    {
+        var cache = new FileCache(_directory, capacityBytes: 1000);
+        var ct = TestContext.Current.CancellationToken;
+
+        var local = await cache.GetOrDownloadAsync("s3://bucket/lake/main/t/tenant_id=acme/f.parquet", Write(10), ct);
+
+        Assert.Equal(Path.Combine(_directory, "bucket", "lake", "main", "t", "tenant_id=acme", "f.parquet"), local);
+        Assert.Equal(Path.Combine(_directory, "bucket", "lake", "main", "t", "tenant_id=acme") + "/", cache.DirectoryFor("s3://bucket/lake/main/t/tenant_id=acme/"));
+        Assert.Equal(local, new FileCache(_directory, 1000).PathFor("s3://bucket/lake/main/t/tenant_id=acme/f.parquet"));
+    }
+
+    [Theory]
+    [InlineData("s3://bucket/lake/../other/f.parquet")]
+    [InlineData("s3://bucket/lake//f.parquet")]
+    [InlineData("s3://bucket/lake/f.parquet.partial-1/g.parquet")]
+    public void A_path_that_cannot_be_a_local_one_is_kept_under_a_hashed_name_in_no_directory(string key)
+    {
+        var cache = new FileCache(_directory, capacityBytes: 1000);
+
+        Assert.Equal(_directory, Path.GetDirectoryName(cache.PathFor(key)));
+        Assert.Null(cache.DirectoryFor(key[..(key.LastIndexOf('/') + 1)]));
+    }
+
     private static Func<string, CancellationToken, Task> Write(int size) =>
         (target, token) => File.WriteAllBytesAsync(target, new byte[size], token);
 

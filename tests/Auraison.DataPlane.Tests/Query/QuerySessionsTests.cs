@@ -1,4 +1,5 @@
 using Auraison.DataPlane.Lake.Model;
+using Auraison.DataPlane.Lake.Writing;
 using Auraison.DataPlane.Query;
 using Auraison.DataPlane.Schema;
 using Auraison.DataPlane.Tables;
@@ -98,28 +99,87 @@ public class QuerySessionsTests
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
-    public async Task A_file_written_to_a_table_the_session_reads_builds_a_new_one(LakeMode mode)
+    public async Task A_file_written_to_a_table_the_session_reads_moves_it_forward_in_place(LakeMode mode)
     {
         await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
         var before = await LatestAsync(app);
 
-        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        var written = (await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } })).GetProperty("lake_snapshot_id").GetInt64();
         var after = await LatestAsync(app);
 
+        Assert.Same(before, after);
+        Assert.Equal(written, after.SnapshotId);
+        Assert.Equal("""[["a"],["b"]]""",
+            (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes ORDER BY job_id")).GetProperty("rows").GetRawText());
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task Files_added_to_a_table_read_through_its_file_list_variable_are_read_by_the_sessions_kept_connections(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        const int files = Lake.Reading.FileListVariables.VariableFrom + 2;
+        for (var i = 0; i < files; i++) await app.IngestOkAsync("acme", "many_files", new object[] { new { n = i } });
+        await app.IngestOkAsync("globex", "many_files", new object[] { new { n = 1000 } });
+        Assert.Equal($"{files}", await app.ScalarAsync("acme", "SELECT count(*) FROM many_files"));
+        var before = await LatestAsync(app, ManyFiles);
+
+        await app.IngestOkAsync("acme", "many_files", new object[] { new { n = files } });
+        await app.IngestOkAsync("globex", "many_files", new object[] { new { n = 1001 } });
+
+        Assert.Equal($"[[{files + 1},{files}]]", (await app.QueryAsync("acme", "SELECT count(*), CAST(max(n) AS BIGINT) FROM many_files")).GetProperty("rows").GetRawText());
+        Assert.Same(before, await LatestAsync(app, ManyFiles));
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_merge_of_the_files_a_session_reads_builds_a_new_one(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        var before = await LatestAsync(app);
+
+        var merged = await Lake.Maintenance.FileCompaction.MergeAdjacentFilesAsync(await app.LakehouseAsync(), 1 << 30, dryRun: false, DataPlaneApp.Ct);
+        var after = await LatestAsync(app);
+
+        Assert.NotEmpty(merged.Files);
         Assert.NotSame(before, after);
         Assert.Equal("""[["a"],["b"]]""",
             (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes ORDER BY job_id")).GetProperty("rows").GetRawText());
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_file_added_outside_the_tenants_partition_directories_builds_a_new_session(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode);
+        // A table another writer made without the tenant partitioning: its files hold rows of any tenant.
+        var lake = await app.LakehouseAsync();
+        var table = (await lake.CommitAsync((commit, token) => commit.EnsureTableAsync("main", "shared_log",
+            [new ColumnDefinition(Schema.Lineage.TenantId, LakeType.ParseDuckDb("VARCHAR")), new ColumnDefinition("job_id", LakeType.ParseDuckDb("VARCHAR"))],
+            [], token), DataPlaneApp.Ct)).Value;
+        await using var work = lake.OpenWorkConnection();
+        await lake.AppendAsync(work, table, "SELECT 'acme' AS _dp_tenant_id, 'a' AS job_id", DataPlaneApp.Ct);
+        var before = await LatestAsync(app, SharedLog);
+
+        await lake.AppendAsync(work, table, "SELECT 'acme' AS _dp_tenant_id, 'b' AS job_id UNION ALL SELECT 'globex', 'theirs'", DataPlaneApp.Ct);
+        var after = await LatestAsync(app, SharedLog);
+
+        Assert.NotSame(before, after);
+        Assert.Equal("""[["a"],["b"]]""", (await app.QueryAsync("acme", "SELECT job_id FROM shared_log ORDER BY job_id")).GetProperty("rows").GetRawText());
+    }
+
+    private static readonly IReadOnlySet<TableName> ManyFiles = new HashSet<TableName> { new("main", "many_files") };
+    private static readonly IReadOnlySet<TableName> SharedLog = new HashSet<TableName> { new("main", "shared_log") };
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
     public async Task A_session_a_newer_one_replaced_for_the_latest_snapshot_closes(LakeMode mode)
     {
+        // A new column cannot be followed in place: the next query builds a new session.
         await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
         var before = await LatestAsync(app);
 
-        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b", new_field = 1 } });
         var after = await LatestAsync(app);
 
         Assert.True(before.IsClosed);
@@ -132,7 +192,7 @@ public class QuerySessionsTests
         await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "a" } });
         var held = await HoldLatestAsync(app);
-        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b" } });
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "b", new_field = 1 } });
         await LatestAsync(app);
 
         var rows = await QueryRunner.RunTrustedAsync(held.Session, "SELECT count(*) AS n FROM main.job_outcomes", DataPlaneApp.Ct);
@@ -154,6 +214,26 @@ public class QuerySessionsTests
             "SELECT CAST(coalesce(sum(memory_usage_bytes), 0) AS BIGINT) AS bytes FROM duckdb_memory() WHERE tag = 'EXTERNAL_FILE_CACHE'", DataPlaneApp.Ct);
 
         Assert.Equal(0L, cached.Single()["bytes"]);
+    }
+
+    [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
+    public async Task A_session_reads_its_tenants_files_through_their_partition_directory_and_no_other_tenants(LakeMode mode)
+    {
+        await using var app = await DataPlaneApp.StartAsync(mode, DataPlaneApp.FilesOnly);
+        await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "own" } });
+        await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "other" } });
+        using var held = await HoldLatestAsync(app);
+
+        var own = await QueryRunner.RunTrustedAsync(held.Session, $"SELECT job_id FROM read_parquet('{await app.LocalFileOfAsync("job_outcomes", "acme")}')",
+            DataPlaneApp.Ct);
+        var listed = await QueryRunner.RunTrustedAsync(held.Session, "SELECT current_setting('allowed_paths')::VARCHAR AS paths", DataPlaneApp.Ct);
+        var otherFile = await app.LocalFileOfAsync("job_outcomes", "globex");
+        var other = await Assert.ThrowsAnyAsync<Exception>(() => QueryRunner.RunTrustedAsync(held.Session,
+            $"SELECT job_id FROM read_parquet('{otherFile}')", DataPlaneApp.Ct));
+
+        Assert.Equal("own", own.Single()["job_id"]);
+        Assert.DoesNotContain("tenant_id=", (string)listed.Single()["paths"]!, StringComparison.Ordinal);
+        Assert.Contains("Permission Error", (other.InnerException ?? other).Message, StringComparison.Ordinal);
     }
 
     [Theory, MemberData(nameof(Modes.Both), MemberType = typeof(Modes))]
@@ -205,15 +285,15 @@ public class QuerySessionsTests
         for (var i = 0; i < files; i++) await app.IngestOkAsync("acme", "many_files", new object[] { new { n = i } });
         await app.StopAsync();
         var cache = Path.Combine(app.Lake.WorkDirectory, "cache");
-        foreach (var copy in Directory.EnumerateFiles(cache)) File.Delete(copy);
+        foreach (var copy in Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories)) File.Delete(copy);
         app.Restart();
 
         Assert.Equal("1", await app.ScalarAsync("acme", "SELECT count(*) FROM many_files WHERE n = 40"));
-        var fetchedForPrunedQuery = Directory.EnumerateFiles(cache).Count();
+        var fetchedForPrunedQuery = Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Count();
         Assert.Equal(files.ToString(System.Globalization.CultureInfo.InvariantCulture), await app.ScalarAsync("acme", "SELECT count(*) FROM many_files"));
 
         Assert.InRange(fetchedForPrunedQuery, 1, 2); // the file with n = 40, and the list's first file, which every query binds
-        Assert.Equal(files, Directory.EnumerateFiles(cache).Count());
+        Assert.Equal(files, Directory.EnumerateFiles(cache, "*", SearchOption.AllDirectories).Count());
     }
 
     private static readonly IReadOnlySet<TableName> First = new HashSet<TableName> { new("main", "first") };

@@ -62,7 +62,7 @@ public class SandboxTests
         await using var app = await DataPlaneApp.StartAsync(LakeMode.Embedded, DataPlaneApp.FilesOnly);
         await app.IngestOkAsync("acme", "job_outcomes", new object[] { new { job_id = "acme-secret" } });
         await app.IngestOkAsync("globex", "job_outcomes", new object[] { new { job_id = "globex-secret" } });
-        var sql = attack.Replace("{other}", await FileOfAsync(app, "globex"), StringComparison.Ordinal)
+        var sql = attack.Replace("{other}", await app.LocalFileOfAsync("job_outcomes", "globex"), StringComparison.Ordinal)
             .Replace("{work}", app.Lake.WorkDirectory, StringComparison.Ordinal);
 
         var response = await app.QueryRawAsync("acme", sql);
@@ -109,13 +109,5 @@ public class SandboxTests
         var text = plan.GetProperty("rows").GetRawText();
         Assert.DoesNotContain("globex", text, StringComparison.Ordinal);
         Assert.Equal("""[["acme-1"]]""", (await app.QueryAsync("acme", "SELECT job_id FROM job_outcomes")).GetProperty("rows").GetRawText());
-    }
-
-    private static async Task<string> FileOfAsync(DataPlaneApp app, string tenant)
-    {
-        var lake = await app.LakehouseAsync();
-        var content = await lake.ReadAsync(Lake.Model.SnapshotSelector.Latest, Ct, new(t => t.Name == "job_outcomes"));
-        var file = content.Data.Values.SelectMany(d => d.Files).First(f => f.PartitionValues.FirstOrDefault() == tenant);
-        return await lake.Storage.GetLocalPathAsync(file.Path, Ct);
     }
 }
