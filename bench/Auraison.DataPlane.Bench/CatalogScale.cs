@@ -16,6 +16,9 @@ internal static class CatalogScale
 {
     private const int TablesPerCommit = 250, FilesPerCommit = 10_000;
 
+    /// <summary>Rows of an ingest the service writes as a file (more than its default inline limit, 1,000).</summary>
+    private const int FileIngestRows = 1_001;
+
     public static async Task<IReadOnlyList<Result>> RunAsync(BenchEnvironment bench)
     {
         var tables = bench.Sizes.Tables;
@@ -143,20 +146,23 @@ internal static class CatalogScale
     }
 
     /// <summary>
-    /// EXPLAIN through /data/query right after a commit to another table (the session moves forward) and right after
-    /// one to the table itself (a one-row ingest, inlined in the catalog: the session follows it in place), each against
-    /// the same EXPLAIN again.
+    /// EXPLAIN through /data/query right after a commit to another table (the session moves forward), right after one
+    /// to the table itself (a one-row ingest, inlined in the catalog: the session follows it in place) and right after
+    /// one that writes the table a file (an ingest above the inline limit, as a flush does: followed in place too), each
+    /// against the same EXPLAIN again.
     /// </summary>
     private static async Task<IEnumerable<Result>> PlanningAsync(BenchEnvironment bench, string table, string scale)
     {
         var url = $"/data/query?tenant_id={BenchEnvironment.Tenant}&sql={Uri.EscapeDataString($"EXPLAIN SELECT count(*) FROM {table}")}";
         List<Result> results = [];
-        foreach (var (committedTo, label) in new[] { ("bench.ping", "another table"), (table, "that table") })
+        var oneRow = """[{"id": 1}]""";
+        var aFile = "[" + string.Join(", ", Enumerable.Range(0, FileIngestRows).Select(i => $$"""{"id": {{i}}}""")) + "]";
+        foreach (var (committedTo, label, records) in new[] { ("bench.ping", "another table", oneRow), (table, "that table", oneRow), (table, "that table's files", aFile) })
         {
             List<double> cold = [], warm = [];
             for (var rep = -1; rep < bench.Sizes.Repetitions; rep++)
             {
-                await bench.IngestAsync(BenchEnvironment.IngestBody(committedTo, BenchEnvironment.Tenant, $"ping-{label}-{rep}", """[{"id": 1}]"""));
+                await bench.IngestAsync(BenchEnvironment.IngestBody(committedTo, BenchEnvironment.Tenant, $"ping-{label}-{rep}", records));
                 var watch = Stopwatch.StartNew();
                 (await bench.Http.GetAsync(url)).EnsureSuccessStatusCode();
                 var first = watch.Elapsed.TotalMilliseconds;
