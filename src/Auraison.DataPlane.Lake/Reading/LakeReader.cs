@@ -144,37 +144,34 @@ public sealed class LakeReader(Lakehouse lake)
     /// <paramref name="content"/>, moved forward from it by <see cref="AdvanceAsync"/>. A view whose table gained only
     /// inlined rows and reads them from its macro keeps reading them there, and the macro is replaced; the other views
     /// of changed tables are replaced, over the same list variables (a list that grew reads its variable and the files
-    /// added as literals), so that connections that set them need nothing new. Returns the views now made, or null
-    /// (nothing changed) when a list grew too much to follow so. The filters and columns must be those the views were
-    /// created with.
+    /// added as literals), so that connections that set them need nothing new. False, with the views as they were,
+    /// when a list grew too much to follow so. The filters and columns must be those the views were created with.
     /// </summary>
-    public async Task<CreatedViews?> AdvanceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent previous, SnapshotContent content,
+    public async Task<bool> AdvanceViewsAsync(DuckDBConnection target, CreatedViews views, SnapshotContent previous, SnapshotContent content,
         CancellationToken cancellationToken, Func<LakeTable, string?>? rowFilter = null, Func<LakeTable, DataFileInfo, bool>? passesFilter = null,
         Func<LakeTable, IReadOnlyList<(string Stored, string Shown)>>? columns = null)
     {
         var changed = content.Tables.Where(t => !ReferenceEquals(content.Data[t.Id], previous.Data[t.Id])).ToList();
-        var filesAdded = changed.Where(t => !ReferenceEquals(content.Data[t.Id].Files, previous.Data[t.Id].Files)).ToList();
-        var addedPaths = FilesOf(content, filesAdded).Where(path => !views.Paths.ContainsKey(path)).ToList();
-        var advanced = views with
-        {
-            Paths = new Dictionary<string, string>(views.Paths.Concat(views.Lazy
-                ? addedPaths.Select(path => KeyValuePair.Create(path, lake.Storage.LocalPathOf(path)))
-                : await LocalizeAsync(addedPaths, cancellationToken)), StringComparer.Ordinal),
-        };
-        var macroOnly = changed.Except(filesAdded).Where(t => views.InlinedRowMacros.Contains(t.Id)).ToList();
+        var added = content.FilesAddedSince(previous).Select(f => f.Path).ToList();
+        var local = views.Lazy
+            ? added.ToDictionary(path => path, lake.Storage.LocalPathOf, StringComparer.Ordinal)
+            : await LocalizeAsync(added, cancellationToken);
+        var noted = local.Where(p => views.AddPath(p.Key, p.Value)).Select(p => p.Key).ToList();
+        var macroOnly = changed.Where(t => ReferenceEquals(content.Data[t.Id].Files, previous.Data[t.Id].Files) && views.InlinedRowMacros.Contains(t.Id)).ToList();
         var (lists, macros) = (views.FileLists.Count, views.InlinedRowMacros.ToList());
-        var made = await PrepareViewsAsync(content, changed.Except(macroOnly).ToList(), advanced, rowFilter, passesFilter, columns, cancellationToken);
+        var made = await PrepareViewsAsync(content, changed.Except(macroOnly).ToList(), views, rowFilter, passesFilter, columns, cancellationToken);
         if (views.FileLists.Count != lists)
         {
             // Nothing was created: the views stay as they were.
             views.FileLists.ForgetSince(lists);
             views.InlinedRowMacros.IntersectWith(macros);
-            return null;
+            foreach (var path in noted) views.RemovePath(path);
+            return false;
         }
         foreach (var table in macroOnly)
             await ExecuteAsync(target, InlinedRowMacros.ReplaceSql(table, content.Data[table.Id].InlinedRows), cancellationToken);
-        await ExecuteViewsAsync(target, made, advanced, cancellationToken);
-        return advanced;
+        await ExecuteViewsAsync(target, made, views, cancellationToken);
+        return true;
     }
 
     private async Task CreateOrReplaceViewsAsync(DuckDBConnection target, SnapshotContent content, IReadOnlyList<LakeTable> tables, CreatedViews views,
@@ -226,8 +223,9 @@ public sealed class LakeReader(Lakehouse lake)
         string body;
         if (rowFilter?.Invoke(table) is { } filter)
         {
-            var vouched = data.Files.Where(f => passesFilter?.Invoke(table, f) == true).ToList();
-            var rest = data with { Files = data.Files.Except(vouched).ToList() };
+            var byVouched = data.Files.ToLookup(f => passesFilter?.Invoke(table, f) == true);
+            var vouched = byVouched[true].ToList();
+            var rest = data with { Files = byVouched[false].ToList() };
             var filtered = rest.Files.Count > 0 || rest.InlinedRows.Count > 0 || inlined is not null || vouched.Count == 0
                 ? $"SELECT * FROM ({Scan(rest, inlined)}) AS scan WHERE {filter}"
                 : null;
@@ -293,9 +291,19 @@ public sealed class LakeReader(Lakehouse lake)
 /// What <see cref="LakeReader.CreateViewsAsync"/> made: the local copy of each file the views read, the variables
 /// listing them, and the tables whose views read inlined rows from their macro (<see cref="Reading.InlinedRowMacros"/>).
 /// </summary>
-public sealed record CreatedViews(IReadOnlyDictionary<string, string> Paths, FileListVariables FileLists)
+public sealed class CreatedViews(Dictionary<string, string> paths, FileListVariables fileLists)
 {
-    public IReadOnlyCollection<string> LocalPaths => [.. Paths.Values];
+    /// <summary>The local copy of each file the views read, by lake path.</summary>
+    public IReadOnlyDictionary<string, string> Paths => paths;
+
+    public FileListVariables FileLists { get; } = fileLists;
+
+    public IReadOnlyCollection<string> LocalPaths => [.. paths.Values];
+
+    /// <summary>Notes the local copies of files views moved forward read (<see cref="LakeReader.AdvanceViewsAsync"/>); false for one already noted.</summary>
+    internal bool AddPath(string path, string local) => paths.TryAdd(path, local);
+
+    internal void RemovePath(string path) => paths.Remove(path);
 
     /// <summary>Whether files are fetched as reads need them rather than all before the views were made.</summary>
     public bool Lazy { get; init; }
@@ -309,16 +317,20 @@ public sealed record CreatedViews(IReadOnlyDictionary<string, string> Paths, Fil
 /// </summary>
 internal sealed class BoundFiles(CreatedViews views)
 {
-    private readonly HashSet<string> _read = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _inVariables = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _firstOfVariables = new(StringComparer.Ordinal);
+    // The local paths handed out, and those of them read through a variable: the same string instances, so telling
+    // them apart hashes references, not 100,000 paths.
+    private readonly List<(string Path, string Local)> _read = [];
+    private readonly HashSet<string> _inVariables = new(ReferenceEqualityComparer.Instance);
+    private readonly List<string> _firstOfVariables = [];
 
-    public IEnumerable<string> Paths => _read.Except(_inVariables).Concat(_firstOfVariables);
+    public IEnumerable<string> Paths =>
+        _read.Where(r => !_inVariables.Contains(r.Local)).Select(r => r.Path).Concat(_firstOfVariables).Distinct(StringComparer.Ordinal);
 
     public string LocalPath(string path)
     {
-        _read.Add(path);
-        return views.Paths[path];
+        var local = views.Paths[path];
+        _read.Add((path, local));
+        return local;
     }
 
     public string Render(IReadOnlyList<DataFileInfo> files, IReadOnlyList<string> paths)
@@ -326,7 +338,7 @@ internal sealed class BoundFiles(CreatedViews views)
         var sql = views.FileLists.Render(files, paths, out var inVariable);
         if (inVariable > 0)
         {
-            _inVariables.UnionWith(files.Take(inVariable).Select(f => f.Path));
+            _inVariables.UnionWith(paths.Take(inVariable));
             _firstOfVariables.Add(files[0].Path);
         }
         return sql;

@@ -5,6 +5,13 @@ namespace Auraison.DataPlane.Lake.Reading;
 /// <summary>Everything a reader needs to see the lake at one snapshot: tables, their files and catalog-inlined rows.</summary>
 public sealed record SnapshotContent(SnapshotInfo Snapshot, IReadOnlyList<LakeTable> Tables, IReadOnlyDictionary<long, TableContent> Data)
 {
+    /// <summary>
+    /// The data files this content, moved forward from <paramref name="earlier"/> by <see cref="LakeReader.AdvanceAsync"/>,
+    /// reads and it did not: each table's files follow its earlier ones.
+    /// </summary>
+    public IEnumerable<DataFileInfo> FilesAddedSince(SnapshotContent earlier) =>
+        Tables.Where(t => !ReferenceEquals(Data[t.Id].Files, earlier.Data[t.Id].Files)).SelectMany(t => Data[t.Id].Files.Skip(earlier.Data[t.Id].Files.Count));
+
     public LakeTable? FindTable(string schema, string name) => Tables.FirstOrDefault(t =>
         string.Equals(t.SchemaName, schema, StringComparison.OrdinalIgnoreCase) && string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase));
 }

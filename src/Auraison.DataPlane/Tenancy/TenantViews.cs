@@ -57,11 +57,10 @@ public static class TenantViews
         CancellationToken cancellationToken)
     {
         if (await lake.Reader.AdvanceAsync(shown.Content, snapshotId, TenantData.Scope(tenant), cancellationToken) is not { } content) return null;
-        var added = content.Data.Values.SelectMany(d => d.Files).Where(f => !shown.Views.Paths.ContainsKey(f.Path));
-        if (added.Any(f => !DataPaths.IsUnderAny(lake.Storage.LocalPathOf(f.Path), shown.Directories))) return null;
+        if (content.FilesAddedSince(shown.Content).Any(f => !DataPaths.IsUnderAny(lake.Storage.LocalPathOf(f.Path), shown.Directories))) return null;
         return await lake.Reader.AdvanceViewsAsync(target, shown.Views, shown.Content, content, cancellationToken, _ => TenantData.RowFilter(tenant),
-            TenantData.HoldsOnlyRowsOf(tenant), table => TenantData.ColumnsShown(table, tenant)) is { } views
-            ? shown with { Views = views, Content = content }
+            TenantData.HoldsOnlyRowsOf(tenant), table => TenantData.ColumnsShown(table, tenant))
+            ? shown with { Content = content }
             : null;
     }
 }
