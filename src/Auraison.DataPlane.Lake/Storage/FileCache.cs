@@ -103,9 +103,10 @@ public sealed class FileCache
         return segments.Length >= minimumSegments && segments.All(IsPlainSegment) ? Path.Combine([_directory, .. segments]) : null;
     }
 
+    /// <remarks>Glob characters are left out too: DuckDB would expand a path holding them rather than open it.</remarks>
     private static bool IsPlainSegment(string segment) =>
         segment is not ("" or "." or "..") && !segment.Contains(".partial-", StringComparison.Ordinal)
-        && Encoding.UTF8.GetByteCount(segment) <= MostSegmentBytes && !segment.Any(c => char.IsControl(c) || c == '\\');
+        && Encoding.UTF8.GetByteCount(segment) <= MostSegmentBytes && !segment.Any(c => char.IsControl(c) || c is '\\' or '*' or '?' or '[' or ']' or '{' or '}');
 
     private bool Touch(string path)
     {

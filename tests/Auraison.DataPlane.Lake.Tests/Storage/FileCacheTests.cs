@@ -85,6 +85,7 @@ public sealed class FileCacheTests : IDisposable
     [InlineData("s3://bucket/lake/../other/f.parquet")]
     [InlineData("s3://bucket/lake//f.parquet")]
     [InlineData("s3://bucket/lake/f.parquet.partial-1/g.parquet")]
+    [InlineData("s3://bucket/lake/part=*/g.parquet")]
     public void A_path_that_cannot_be_a_local_one_is_kept_under_a_hashed_name_in_no_directory(string key)
     {
         var cache = new FileCache(_directory, capacityBytes: 1000);
