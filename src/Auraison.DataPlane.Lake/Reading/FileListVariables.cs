@@ -40,18 +40,30 @@ public sealed class FileListVariables
         if (paths.Count < VariableFrom) return TableScanSql.ListLiteral(paths);
         var list = _lists.FirstOrDefault(l => paths.Count - l.Paths.Count is >= 0 and < VariableFrom && l.Paths.SequenceEqual(paths.Take(l.Paths.Count),
             StringComparer.Ordinal));
-        if (list is null) _lists.Add(list = new FileList($"lake_files_{_lists.Count}", files, paths));
+        if (list is null)
+        {
+            if (_frozen)
+            {
+                Outgrown = true;
+                return TableScanSql.ListLiteral(paths);
+            }
+            _lists.Add(list = new FileList($"lake_files_{_lists.Count}", files, paths));
+        }
         inVariable = list.Paths.Count;
         var variable = $"getvariable({Literal(list.Name)})";
         return inVariable == paths.Count ? variable : $"list_concat({variable}, {TableScanSql.ListLiteral(paths.Skip(inVariable))})";
     }
 
-    /// <summary>Forgets the lists rendered after the first <paramref name="count"/>, before any connection set them.</summary>
-    internal void ForgetSince(int count)
-    {
-        if (count < _set) throw new InvalidOperationException("A file list a connection set cannot be forgotten.");
-        _lists.RemoveRange(count, _lists.Count - count);
-    }
+    // Queries read the lists while views move forward, so a view that would need a new one must not add it.
+    private bool _frozen;
+
+    /// <summary>Whether a view rendered since <see cref="Freeze"/> needed a list no connection has set.</summary>
+    internal bool Outgrown { get; private set; }
+
+    /// <summary>From now until <see cref="Thaw"/>, rendering adds no list: a view that needs one sets <see cref="Outgrown"/>.</summary>
+    internal void Freeze() => (_frozen, Outgrown) = (true, false);
+
+    internal void Thaw() => _frozen = false;
 
     /// <summary>Sets every variable in a connection to the database whose views read them.</summary>
     public async Task SetAsync(DuckDBConnection connection, CancellationToken cancellationToken)

@@ -158,12 +158,20 @@ public sealed class LakeReader(Lakehouse lake)
             : await LocalizeAsync(added, cancellationToken);
         var noted = local.Where(p => views.AddPath(p.Key, p.Value)).Select(p => p.Key).ToList();
         var macroOnly = changed.Where(t => ReferenceEquals(content.Data[t.Id].Files, previous.Data[t.Id].Files) && views.InlinedRowMacros.Contains(t.Id)).ToList();
-        var (lists, macros) = (views.FileLists.Count, views.InlinedRowMacros.ToList());
-        var made = await PrepareViewsAsync(content, changed.Except(macroOnly).ToList(), views, rowFilter, passesFilter, columns, cancellationToken);
-        if (views.FileLists.Count != lists)
+        var macros = views.InlinedRowMacros.ToList();
+        List<(LakeTable Table, string? Macro, string Body)> made;
+        views.FileLists.Freeze();
+        try
+        {
+            made = await PrepareViewsAsync(content, changed.Except(macroOnly).ToList(), views, rowFilter, passesFilter, columns, cancellationToken);
+        }
+        finally
+        {
+            views.FileLists.Thaw();
+        }
+        if (views.FileLists.Outgrown)
         {
             // Nothing was created: the views stay as they were.
-            views.FileLists.ForgetSince(lists);
             views.InlinedRowMacros.IntersectWith(macros);
             foreach (var path in noted) views.RemovePath(path);
             return false;
