@@ -54,9 +54,8 @@ public sealed record LakeTable(
     {
         get
         {
-            var keys = Partitioning.Select(k => (Key: k.Transform == PartitionTransform.Identity
-                ? AllColumns.First(c => c.Id == k.ColumnId).Name
-                : k.Transform.ToString().ToLowerInvariant(), Column: AllColumns.First(c => c.Id == k.ColumnId).Name)).ToList();
+            var keys = Partitioning.Select(k => (k.Transform, Column: AllColumns.First(c => c.Id == k.ColumnId).Name))
+                .Select(k => (Key: k.Transform == PartitionTransform.Identity ? k.Column : k.Transform.ToString().ToLowerInvariant(), k.Column)).ToList();
             return keys.Select(k => keys.Count(o => o.Key == k.Key) > 1 ? $"{k.Key}_{k.Column}" : k.Key).ToList();
         }
     }

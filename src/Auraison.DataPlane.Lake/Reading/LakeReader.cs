@@ -131,10 +131,7 @@ public sealed class LakeReader(Lakehouse lake)
     {
         await ExecuteAsync(target, PlanningSettings, cancellationToken);
         lazy &= lake.Storage.CacheDirectory is not null;
-        var paths = lazy
-            ? FilesOf(content).ToDictionary(path => path, lake.Storage.LocalPathOf, StringComparer.Ordinal)
-            : await LocalizeAsync(FilesOf(content), cancellationToken);
-        var views = new CreatedViews(paths, new FileListVariables()) { Lazy = lazy };
+        var views = new CreatedViews(await LocalPathsAsync(FilesOf(content), lazy, cancellationToken), new FileListVariables()) { Lazy = lazy };
         await CreateOrReplaceViewsAsync(target, content, content.Tables, views, rowFilter, passesFilter, columns, cancellationToken);
         return views;
     }
@@ -153,9 +150,7 @@ public sealed class LakeReader(Lakehouse lake)
     {
         var changed = content.Tables.Where(t => !ReferenceEquals(content.Data[t.Id], previous.Data[t.Id])).ToList();
         var added = content.FilesAddedSince(previous).Select(f => f.Path).ToList();
-        var local = views.Lazy
-            ? added.ToDictionary(path => path, lake.Storage.LocalPathOf, StringComparer.Ordinal)
-            : await LocalizeAsync(added, cancellationToken);
+        var local = await LocalPathsAsync(added, views.Lazy, cancellationToken);
         var noted = local.Where(p => views.AddPath(p.Key, p.Value)).Select(p => p.Key).ToList();
         var macroOnly = changed.Where(t => ReferenceEquals(content.Data[t.Id].Files, previous.Data[t.Id].Files) && views.InlinedRowMacros.Contains(t.Id)).ToList();
         var macros = views.InlinedRowMacros.ToList();
@@ -259,6 +254,10 @@ public sealed class LakeReader(Lakehouse lake)
     public Task<Dictionary<string, string>> LocalizeAsync(SnapshotContent content, CancellationToken cancellationToken) =>
         LocalizeAsync(FilesOf(content), cancellationToken);
 
+    /// <summary>Where the files' local copies are, by lake path: fetched now, or (<paramref name="lazy"/>) where a later fetch puts them.</summary>
+    private async Task<Dictionary<string, string>> LocalPathsAsync(IEnumerable<string> paths, bool lazy, CancellationToken cancellationToken) =>
+        lazy ? paths.ToDictionary(path => path, lake.Storage.LocalPathOf, StringComparer.Ordinal) : await LocalizeAsync(paths, cancellationToken);
+
     /// <summary>Local copies of the files at <paramref name="paths"/> (lake paths), by lake path.</summary>
     public async Task<Dictionary<string, string>> LocalizeAsync(IEnumerable<string> paths, CancellationToken cancellationToken)
     {
@@ -268,10 +267,9 @@ public sealed class LakeReader(Lakehouse lake)
         return new Dictionary<string, string>(local, StringComparer.Ordinal);
     }
 
-    /// <summary>Every file the snapshot reads (of <paramref name="tables"/> when given): data files and their delete files.</summary>
-    private static IEnumerable<string> FilesOf(SnapshotContent content, IReadOnlyList<LakeTable>? tables = null) =>
-        (tables?.Select(t => content.Data[t.Id]) ?? content.Data.Values).SelectMany(d => d.Files)
-            .SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
+    /// <summary>Every file the snapshot reads: data files and their delete files.</summary>
+    private static IEnumerable<string> FilesOf(SnapshotContent content) =>
+        content.Data.Values.SelectMany(d => d.Files).SelectMany(f => f.Deletes is null ? [f.Path] : new[] { f.Path, f.Deletes.Path })
             .Distinct(StringComparer.Ordinal);
 
     /// <summary>The positions a data file's delete file removes (none without one).</summary>
@@ -305,8 +303,6 @@ public sealed class CreatedViews(Dictionary<string, string> paths, FileListVaria
     public IReadOnlyDictionary<string, string> Paths => paths;
 
     public FileListVariables FileLists { get; } = fileLists;
-
-    public IReadOnlyCollection<string> LocalPaths => [.. paths.Values];
 
     /// <summary>Notes the local copies of files views moved forward read (<see cref="LakeReader.AdvanceViewsAsync"/>); false for one already noted.</summary>
     internal bool AddPath(string path, string local) => paths.TryAdd(path, local);

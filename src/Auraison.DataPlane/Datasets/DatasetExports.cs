@@ -155,7 +155,7 @@ public sealed class DatasetExports(LakeAccessor lakes, PolicyStore policies, Que
             throw new DatasetException($"Table {missing} does not exist for tenant {plan.Tenant} at lake snapshot {job.Snapshot}, or its policy does not allow it.");
         // As in a query session: the export reads the tenant's files alone and writes into its own directory alone.
         Directory.CreateDirectory(directory);
-        await SessionSandbox.LockAsync(duck, shown.Directories, shown.Views.LocalPaths, cancellationToken, writableDirectory: directory);
+        await SessionSandbox.LockAsync(duck, shown.Directories, shown.Views.Paths.Values, cancellationToken, writableDirectory: directory);
         List<WrittenFile> written;
         if (plan.Episodes is { } episodes)
             written = await LeRobotWriter.WriteAsync(duck, episodes, directory, p => UpdateAsync(job.Id, "progress = $2", cancellationToken, p),

@@ -178,9 +178,8 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
     /// The scope's newest cached session (once built, when it is being built), moved forward to
     /// <paramref name="snapshotId"/> when no commit since it changed a table it reads, or when the commits only added
     /// rows to them, inlined in the catalog or in files its sandbox already allows (its views of those tables are then
-    /// replaced in place): agents keep querying
-    /// while writers commit, and a rebuild would re-read and re-plan every file of the tables the query names. Without
-    /// one, why a new session is built.
+    /// replaced in place): agents keep querying while writers commit, and a rebuild would re-read and re-plan every
+    /// file of the tables the query names. Without one, why a new session is built.
     /// </summary>
     private async Task<(Entry? Carried, string WhyNot)> CarryForwardAsync(Lakehouse lake, string scope, long snapshotId, CancellationToken cancellationToken)
     {
@@ -287,9 +286,9 @@ public sealed class QuerySessions(LakeAccessor lakes, IOptions<DataPlaneOptions>
                 tables.Add(LineageTable.Name);
             }
             // From here on the session can read exactly these files and nothing else, and cannot change that.
-            await SessionSandbox.LockAsync(root, views.Directories, views.Views.LocalPaths, cancellationToken);
+            await SessionSandbox.LockAsync(root, views.Directories, views.Views.Paths.Values, cancellationToken);
             logger.LogInformation("Built a query session for tenant {Tenant} at lake snapshot {Snapshot} over {Tables} tables and {Files} files in {ElapsedMs} ms ({Why})",
-                tenant, snapshotId, tables.Count, views.Views.LocalPaths.Count, clock.ElapsedMilliseconds, why);
+                tenant, snapshotId, tables.Count, views.Views.Paths.Count, clock.ElapsedMilliseconds, why);
             return new QuerySession(root, tenant, snapshotId, tables, views.Forbidden, views.TableIds, tables.Contains(LineageTable.Name), views.Views.FileLists,
                 new FilePruner(views.Views.FileLists, views.Columns, (table, columns, token) => lake.FileColumnStatsAsync(snapshotId, table, columns, token)),
                 new SessionFiles(lake.Storage.CacheDirectory, token => lake.Reader.LocalizeAsync(views.Content, token),
